@@ -1,0 +1,1 @@
+"""Procurement pillar: SAFE eligibility, envelope allocation, loans and demand aggregation."""
