@@ -1,0 +1,929 @@
+"""Redesign now or wait: a Monte Carlo comparison of policies for training inside Ukraine.
+
+Pure functions of frozen dataclasses, vectorised with numpy over draws. Each draw is a
+scenario (when a ceasefire comes, the truce before it, whether and when its parameters are
+agreed, when it breaks and whether a new one follows); every policy is evaluated on the same
+draws (common random numbers), so the differences between policies are paired.
+
+Reproducibility: draw ``i`` always takes its random numbers from block ``i // BLOCK_SIZE``,
+whose generator is seeded by ``SeedSequence(seed, spawn_key=(block,))`` (the block-th spawned
+child of ``SeedSequence(seed)``). A draw's numbers depend neither on how many draws are run
+nor on how they are chunked, so local runs and Dask runs with any chunk size give identical
+results bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
+from typing import Any, ClassVar, Final, TypeAlias
+
+import numpy as np
+
+from muster.scenarios.phases import Phase
+
+__all__ = [
+    "BLOCK_SIZE",
+    "DEFAULT_CHUNK_SIZE",
+    "METRICS",
+    "MODEL_VERSION",
+    "NEVER",
+    "BreachModel",
+    "CeasefireTiming",
+    "ConfigError",
+    "DiscreteWeeks",
+    "DrawDetail",
+    "GeometricTiming",
+    "MonteCarloResult",
+    "ParameterAgreement",
+    "Policy",
+    "ScenarioConfig",
+    "Summary",
+    "TrainingCapacity",
+    "UniformTiming",
+    "config_from_dict",
+    "config_to_dict",
+    "explain_draw",
+    "proactive_policy",
+    "run",
+    "simulate_draws",
+    "summarise",
+    "wait_policy",
+]
+
+MODEL_VERSION: Final = 1
+"""Bumped whenever the same seed and config would give different numbers."""
+NEVER: Final = 1 << 40
+"""Week index standing for "not within any horizon"."""
+BLOCK_SIZE: Final = 512
+"""Draws per random-number block (the unit of seeding)."""
+DEFAULT_CHUNK_SIZE: Final = 8192
+"""Draws per task (local loop step or Dask task)."""
+
+METRICS: Final[Mapping[str, tuple[str, str]]] = {
+    "trainees_total": ("Trainees trained, all sites", "trainees"),
+    "trainees_in_ukraine": ("Trainees trained in Ukraine", "trainees"),
+    "weeks_to_first_cohort": ("Weeks from ceasefire to first in-country cohort", "weeks"),
+    "instructor_weeks_in_ukraine": ("Instructor-weeks on Ukrainian soil (exposure)", "weeks"),
+    "cohort_weeks_interrupted": ("Cohort-weeks interrupted by breaches", "cohort-weeks"),
+    "trainees_interrupted": ("Trainees whose course a breach interrupted", "trainees"),
+}
+"""Metric name -> (label, unit), in report order."""
+
+
+class ConfigError(ValueError):
+    """A Monte Carlo input is invalid; ``field`` names it (dotted path)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.detail = message
+
+
+def _check(condition: bool, field: str, message: str) -> None:
+    if not condition:
+        raise ConfigError(field, message)
+
+
+def _geometric(u: np.ndarray, p: float, *, offset: int) -> np.ndarray:
+    """Inverse CDF of a geometric count of weeks (``offset`` + failures before success)."""
+    if p <= 0.0:
+        return np.full(u.shape, NEVER, dtype=np.int64)
+    if p >= 1.0:
+        return np.full(u.shape, offset, dtype=np.int64)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        failures = np.nan_to_num(np.floor(np.log1p(-u) / math.log1p(-p)), nan=NEVER, posinf=NEVER)
+    return np.minimum(failures + offset, NEVER).astype(np.int64)
+
+
+# -------------------------------------------------------------------------- distributions
+
+
+@dataclass(frozen=True)
+class DiscreteWeeks:
+    """Weeks with probabilities; probability left over (sum < 1) means "never"."""
+
+    weeks: tuple[int, ...]
+    probabilities: tuple[float, ...]
+    kind: ClassVar[str] = "discrete"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weeks", tuple(int(w) for w in self.weeks))
+        object.__setattr__(self, "probabilities", tuple(float(p) for p in self.probabilities))
+        _check(len(self.weeks) > 0, "weeks", "at least one week is needed")
+        _check(
+            len(self.weeks) == len(self.probabilities),
+            "probabilities",
+            "one probability per week",
+        )
+        _check(all(w >= 0 for w in self.weeks), "weeks", "weeks must be >= 0")
+        _check(
+            all(0.0 <= p <= 1.0 for p in self.probabilities),
+            "probabilities",
+            "probabilities must be in [0, 1]",
+        )
+        _check(sum(self.probabilities) <= 1.0 + 1e-9, "probabilities", "they sum to more than 1")
+
+    @classmethod
+    def fixed(cls, week: int) -> DiscreteWeeks:
+        """Always ``week``."""
+        return cls((week,), (1.0,))
+
+    @property
+    def p_never(self) -> float:
+        """Probability of "never"."""
+        return max(0.0, 1.0 - sum(self.probabilities))
+
+    def sample(self, u: np.ndarray) -> np.ndarray:
+        """Weeks for uniforms ``u`` in [0, 1) (``NEVER`` for the left-over probability)."""
+        cumulative = np.cumsum(self.probabilities)
+        if self.p_never < 1e-9:
+            cumulative[-1] = np.inf
+        index = np.searchsorted(cumulative, u, side="right")
+        table = np.append(np.asarray(self.weeks, dtype=np.int64), NEVER)
+        return table[index]
+
+
+@dataclass(frozen=True)
+class GeometricTiming:
+    """Ceasefire in week ``earliest_week + k``, k geometric with a constant weekly chance.
+
+    With probability ``p_never`` there is no ceasefire at all; otherwise each week from
+    ``earliest_week`` on brings one with probability ``weekly_probability``.
+    """
+
+    weekly_probability: float
+    p_never: float = 0.0
+    earliest_week: int = 0
+    kind: ClassVar[str] = "geometric"
+
+    def __post_init__(self) -> None:
+        _check(0.0 <= self.weekly_probability <= 1.0, "weekly_probability", "must be in [0, 1]")
+        _check(0.0 <= self.p_never <= 1.0, "p_never", "must be in [0, 1]")
+        _check(self.earliest_week >= 0, "earliest_week", "must be >= 0")
+
+    def sample(self, u: np.ndarray) -> np.ndarray:
+        """Weeks for uniforms ``u`` in [0, 1)."""
+        never = u < self.p_never
+        rest = (u - self.p_never) / max(1.0 - self.p_never, 1e-300)
+        weeks = _geometric(
+            np.clip(rest, 0.0, np.nextafter(1.0, 0.0)),
+            self.weekly_probability,
+            offset=self.earliest_week,
+        )
+        return np.where(never, NEVER, weeks)
+
+
+@dataclass(frozen=True)
+class UniformTiming:
+    """Ceasefire in a week uniformly between ``first_week`` and ``last_week`` (inclusive)."""
+
+    first_week: int
+    last_week: int
+    p_never: float = 0.0
+    kind: ClassVar[str] = "uniform"
+
+    def __post_init__(self) -> None:
+        _check(self.first_week >= 0, "first_week", "must be >= 0")
+        _check(self.last_week >= self.first_week, "last_week", "must be >= first_week")
+        _check(0.0 <= self.p_never <= 1.0, "p_never", "must be in [0, 1]")
+
+    def sample(self, u: np.ndarray) -> np.ndarray:
+        """Weeks for uniforms ``u`` in [0, 1)."""
+        never = u < self.p_never
+        rest = np.clip((u - self.p_never) / max(1.0 - self.p_never, 1e-300), 0.0, 1.0)
+        span = self.last_week - self.first_week + 1
+        weeks = self.first_week + np.minimum(np.floor(rest * span), span - 1).astype(np.int64)
+        return np.where(never, NEVER, np.maximum(weeks, self.first_week))
+
+
+CeasefireTiming: TypeAlias = DiscreteWeeks | GeometricTiming | UniformTiming
+_TIMINGS: Final = {t.kind: t for t in (DiscreteWeeks, GeometricTiming, UniformTiming)}
+
+
+# ---------------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class ParameterAgreement:
+    """Whether the ceasefire's parameters get agreed, and how many weeks after it."""
+
+    probability: float = 0.8
+    delay_weeks: DiscreteWeeks = field(
+        default_factory=lambda: DiscreteWeeks((0, 4, 8), (0.4, 0.4, 0.2))
+    )
+
+    def __post_init__(self) -> None:
+        _check(0.0 <= self.probability <= 1.0, "parameters.probability", "must be in [0, 1]")
+        _check(
+            self.delay_weeks.p_never < 1e-9,
+            "parameters.delay_weeks",
+            "probabilities must sum to 1",
+        )
+
+
+@dataclass(frozen=True)
+class BreachModel:
+    """Breaches of a ceasefire and what follows.
+
+    Each ceasefire week the ceasefire breaks with ``weekly_hazard`` (back to hostilities).
+    After a breach, each week brings a new ceasefire with ``receasefire_weekly_probability``
+    (0: none). A ceasefire that holds ``peace_after_weeks`` becomes peace and no longer breaks.
+    At most ``max_ceasefires`` ceasefires per draw.
+    """
+
+    weekly_hazard: float = 0.02
+    receasefire_weekly_probability: float = 0.05
+    peace_after_weeks: int | None = None
+    max_ceasefires: int = 3
+
+    def __post_init__(self) -> None:
+        _check(0.0 <= self.weekly_hazard <= 1.0, "breach.weekly_hazard", "must be in [0, 1]")
+        _check(
+            0.0 <= self.receasefire_weekly_probability <= 1.0,
+            "breach.receasefire_weekly_probability",
+            "must be in [0, 1]",
+        )
+        _check(
+            self.peace_after_weeks is None or self.peace_after_weeks >= 1,
+            "breach.peace_after_weeks",
+            "must be >= 1 or empty",
+        )
+        _check(1 <= self.max_ceasefires <= 20, "breach.max_ceasefires", "must be in 1..20")
+
+
+@dataclass(frozen=True)
+class TrainingCapacity:
+    """Weekly intake on EU sites (always) and Ukrainian sites (when open), and course shape.
+
+    ``demand_per_week`` caps the total weekly intake (Ukrainian sites fill first); None means
+    no cap. Ukrainian sites ramp up linearly over ``ramp_weeks`` after each opening.
+    """
+
+    eu_trainees_per_week: float = 550.0
+    ua_trainees_per_week: float = 300.0
+    instructors_per_trainee: float = 0.1
+    ramp_weeks: int = 4
+    course_weeks: int = 5
+    cohort_size: int = 50
+    demand_per_week: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("eu_trainees_per_week", "ua_trainees_per_week", "instructors_per_trainee"):
+            _check(getattr(self, name) >= 0, f"capacity.{name}", "must be >= 0")
+        _check(self.ramp_weeks >= 0, "capacity.ramp_weeks", "must be >= 0")
+        _check(self.course_weeks >= 1, "capacity.course_weeks", "must be >= 1")
+        _check(self.cohort_size >= 1, "capacity.cohort_size", "must be >= 1")
+        _check(
+            self.demand_per_week is None or self.demand_per_week >= 0,
+            "capacity.demand_per_week",
+            "must be >= 0 or empty",
+        )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When Ukrainian sites open under a policy.
+
+    Sites open ``lead_weeks`` after the trigger: a ceasefire starting (and, if
+    ``requires_parameters``, its parameters agreed). Once a policy has had sites open, reopening
+    after a breach and a new ceasefire takes ``reactivation_weeks`` (default: ``lead_weeks``).
+    A breach closes the sites at once.
+    """
+
+    name: str
+    lead_weeks: int
+    requires_parameters: bool = False
+    reactivation_weeks: int | None = None
+
+    def __post_init__(self) -> None:
+        _check(bool(self.name.strip()), "policies.name", "must not be empty")
+        _check(self.lead_weeks >= 0, f"policies.{self.name}.lead_weeks", "must be >= 0")
+        if self.reactivation_weeks is not None:
+            _check(
+                0 <= self.reactivation_weeks <= self.lead_weeks,
+                f"policies.{self.name}.reactivation_weeks",
+                "must be between 0 and lead_weeks",
+            )
+
+    @property
+    def reopen_weeks(self) -> int:
+        """Weeks to reopen after a breach once the policy has had sites open."""
+        return self.lead_weeks if self.reactivation_weeks is None else self.reactivation_weeks
+
+
+def wait_policy(redesign_weeks: int = 12, reactivation_weeks: int | None = 4) -> Policy:
+    """Wait for a formal ceasefire with agreed parameters, then redesign (``redesign_weeks``)."""
+    reactivation = None if reactivation_weeks is None else min(reactivation_weeks, redesign_weeks)
+    return Policy("wait", redesign_weeks, True, reactivation)
+
+
+def proactive_policy(activation_weeks: int = 4, *, requires_parameters: bool = False) -> Policy:
+    """Redesign now; sites open ``activation_weeks`` after a ceasefire."""
+    return Policy("proactive", activation_weeks, requires_parameters, activation_weeks)
+
+
+@dataclass(frozen=True)
+class ScenarioConfig:
+    """Everything a Monte Carlo run depends on (with the seed and the number of draws)."""
+
+    horizon_weeks: int = 104
+    ceasefire: CeasefireTiming = field(
+        default_factory=lambda: GeometricTiming(weekly_probability=0.03, p_never=0.25)
+    )
+    truce_weeks: DiscreteWeeks = field(
+        default_factory=lambda: DiscreteWeeks((0, 2, 4), (0.4, 0.4, 0.2))
+    )
+    parameters: ParameterAgreement = field(default_factory=ParameterAgreement)
+    breach: BreachModel = field(default_factory=BreachModel)
+    capacity: TrainingCapacity = field(default_factory=TrainingCapacity)
+    policies: tuple[Policy, ...] = field(
+        default_factory=lambda: (wait_policy(), proactive_policy())
+    )
+    baseline: str = "wait"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "policies", tuple(self.policies))
+        _check(1 <= self.horizon_weeks <= 2000, "horizon_weeks", "must be in 1..2000")
+        _check(
+            isinstance(self.ceasefire, DiscreteWeeks | GeometricTiming | UniformTiming),
+            "ceasefire",
+            "unknown timing distribution",
+        )
+        _check(self.truce_weeks.p_never < 1e-9, "truce_weeks", "probabilities must sum to 1")
+        _check(len(self.policies) >= 1, "policies", "at least one policy is needed")
+        seen = [p.name for p in self.policies]
+        _check(len(set(seen)) == len(seen), "policies", "policy names must be unique")
+        _check(self.baseline in seen, "baseline", f"{self.baseline!r} is not a policy")
+
+    @property
+    def policy_names(self) -> tuple[str, ...]:
+        """Policy names in order."""
+        return tuple(p.name for p in self.policies)
+
+
+# ------------------------------------------------------------------------------ scenarios
+
+
+@dataclass(frozen=True)
+class _Scenarios:
+    """Policy-independent draws; week indices, ``NEVER`` when absent. Arrays are (n, K)."""
+
+    ceasefire: np.ndarray  # week each ceasefire starts
+    truce_start: np.ndarray  # week its truce starts (== ceasefire when none)
+    breach: np.ndarray  # week hostilities resume (NEVER: held to the end or became peace)
+    peace: np.ndarray  # week it becomes peace
+    parameters: np.ndarray  # (n,) week the parameters are agreed
+
+
+def _uniforms(seed: int, start: int, stop: int, k: int) -> dict[str, np.ndarray]:
+    """Uniforms for draws ``start..stop-1``, taken from their fixed per-block streams."""
+    parts: dict[str, list[np.ndarray]] = {
+        "ceasefire": [],
+        "parameters": [],
+        "delay": [],
+        "truce": [],
+        "breach": [],
+        "recover": [],
+    }
+    first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE
+    for block in range(first, last + 1):
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+        lo = max(start - block * BLOCK_SIZE, 0)
+        hi = min(stop - block * BLOCK_SIZE, BLOCK_SIZE)
+        # fixed order and shapes: a draw's numbers never depend on the run around it
+        parts["ceasefire"].append(rng.random(BLOCK_SIZE)[lo:hi])
+        parts["parameters"].append(rng.random(BLOCK_SIZE)[lo:hi])
+        parts["delay"].append(rng.random(BLOCK_SIZE)[lo:hi])
+        parts["truce"].append(rng.random((BLOCK_SIZE, k))[lo:hi])
+        parts["breach"].append(rng.random((BLOCK_SIZE, k))[lo:hi])
+        parts["recover"].append(rng.random((BLOCK_SIZE, k))[lo:hi])
+    return {name: np.concatenate(arrays) for name, arrays in parts.items()}
+
+
+def _draw_scenarios(config: ScenarioConfig, u: Mapping[str, np.ndarray]) -> _Scenarios:
+    """Turn uniforms into ceasefire episodes (vectorised over draws, looping over episodes)."""
+    horizon = config.horizon_weeks
+    breach_model = config.breach
+    k_max = breach_model.max_ceasefires
+    n = u["ceasefire"].shape[0]
+    shape = (n, k_max)
+    ceasefire = np.full(shape, NEVER, dtype=np.int64)
+    truce_start = np.full(shape, NEVER, dtype=np.int64)
+    breach = np.full(shape, NEVER, dtype=np.int64)
+    peace = np.full(shape, NEVER, dtype=np.int64)
+
+    current = np.minimum(config.ceasefire.sample(u["ceasefire"]), NEVER)
+    lower = np.zeros(n, dtype=np.int64)  # a truce cannot start before this week
+    for k in range(k_max):
+        active = current < horizon
+        truce = config.truce_weeks.sample(u["truce"][:, k])
+        gap = _geometric(u["breach"][:, k], breach_model.weekly_hazard, offset=1)
+        becomes_peace = np.zeros(n, dtype=bool)
+        if breach_model.peace_after_weeks is not None:
+            becomes_peace = gap >= breach_model.peace_after_weeks
+            gap = np.where(becomes_peace, NEVER, gap)
+        broken = np.minimum(current + gap, NEVER)
+        ceasefire[:, k] = np.where(active, current, NEVER)
+        truce_start[:, k] = np.where(active, np.maximum(current - truce, lower), NEVER)
+        breach[:, k] = np.where(active & (broken < horizon), broken, NEVER)
+        if breach_model.peace_after_weeks is not None:
+            peace_week = current + breach_model.peace_after_weeks
+            peace[:, k] = np.where(
+                active & becomes_peace & (peace_week < horizon), peace_week, NEVER
+            )
+        recover = _geometric(
+            u["recover"][:, k], breach_model.receasefire_weekly_probability, offset=1
+        )
+        lower = np.where(breach[:, k] < NEVER, breach[:, k] + 1, NEVER)
+        current = np.where(breach[:, k] < NEVER, np.minimum(breach[:, k] + recover, NEVER), NEVER)
+
+    first = ceasefire[:, 0]
+    agreed = u["parameters"] < config.parameters.probability
+    delay = config.parameters.delay_weeks.sample(u["delay"])
+    parameters = np.where(agreed & (first < NEVER), np.minimum(first + delay, NEVER), NEVER)
+    return _Scenarios(ceasefire, truce_start, breach, peace, parameters)
+
+
+def _phase_grid(scenarios: _Scenarios, horizon: int) -> np.ndarray:
+    """Phase per draw and week, (n, H) int8."""
+    weeks = np.arange(horizon)
+    n, k_max = scenarios.ceasefire.shape
+    grid = np.full((n, horizon), int(Phase.HOSTILITIES), dtype=np.int8)
+    for k in range(k_max):
+        c = scenarios.ceasefire[:, k, None]
+        grid[(weeks >= scenarios.truce_start[:, k, None]) & (weeks < c)] = int(Phase.TRUCE)
+        end = np.minimum(scenarios.breach[:, k], scenarios.peace[:, k])[:, None]
+        grid[(weeks >= c) & (weeks < end)] = int(Phase.CEASEFIRE)
+        grid[weeks >= scenarios.peace[:, k, None]] = int(Phase.PEACE)
+    return grid
+
+
+# -------------------------------------------------------------------------------- policies
+
+
+def _evaluate_policy(
+    config: ScenarioConfig, scenarios: _Scenarios, policy: Policy, *, keep_open: bool = False
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Per-draw metrics of one policy; optionally the (n, H) mask of weeks with sites open."""
+    horizon = config.horizon_weeks
+    capacity = config.capacity
+    course = capacity.course_weeks
+    weeks = np.arange(horizon)[None, :]
+    n, k_max = scenarios.ceasefire.shape
+
+    ua_intake = np.zeros((n, horizon))
+    ua_done = np.zeros(n)
+    lost_trainee_weeks = np.zeros(n)
+    interrupted = np.zeros(n)
+    on_site_trainee_weeks = np.zeros(n)
+    first_open = np.full(n, NEVER, dtype=np.int64)
+    activated = np.zeros(n, dtype=bool)
+    open_mask = np.zeros((n, horizon), dtype=bool) if keep_open else None
+
+    for k in range(k_max):
+        ceasefire = scenarios.ceasefire[:, k]
+        breached = scenarios.breach[:, k] < horizon
+        spell_end = np.minimum(scenarios.breach[:, k], horizon)  # exclusive
+        trigger = ceasefire
+        if policy.requires_parameters:
+            trigger = np.maximum(ceasefire, scenarios.parameters)
+        lead = np.where(activated, policy.reopen_weeks, policy.lead_weeks)
+        opens = np.minimum(trigger + lead, NEVER)
+        has_spell = (ceasefire < horizon) & (opens < spell_end)
+        in_spell = has_spell[:, None] & (weeks >= opens[:, None]) & (weeks < spell_end[:, None])
+        if capacity.ramp_weeks > 0:
+            ramp = np.clip((weeks - opens[:, None] + 1) / capacity.ramp_weeks, 0.0, 1.0)
+            rate = np.where(in_spell, capacity.ua_trainees_per_week * ramp, 0.0)
+        else:
+            rate = np.where(in_spell, capacity.ua_trainees_per_week, 0.0)
+        if capacity.demand_per_week is not None:
+            rate = np.minimum(rate, capacity.demand_per_week)
+        remaining = spell_end[:, None] - weeks  # weeks left in the spell from each intake
+        done = in_spell & (remaining >= course)
+        cut = in_spell & ~done & breached[:, None]
+        ua_intake += rate
+        ua_done += np.where(done, rate, 0.0).sum(axis=1)
+        interrupted += np.where(cut, rate, 0.0).sum(axis=1)
+        lost_trainee_weeks += np.where(cut, rate * remaining, 0.0).sum(axis=1)
+        on_site_trainee_weeks += (rate * np.clip(np.minimum(remaining, course), 0, None)).sum(
+            axis=1
+        )
+        first_open = np.where(has_spell & (first_open == NEVER), opens, first_open)
+        activated |= has_spell
+        if open_mask is not None:
+            open_mask |= in_spell
+
+    if capacity.demand_per_week is None:
+        eu_intake_done = capacity.eu_trainees_per_week * max(horizon - course + 1, 0)
+        eu_done = np.full(n, float(eu_intake_done))
+    else:
+        eu_intake = np.clip(
+            np.minimum(capacity.eu_trainees_per_week, capacity.demand_per_week - ua_intake),
+            0.0,
+            None,
+        )
+        eu_done = np.where(weeks + course <= horizon, eu_intake, 0.0).sum(axis=1)
+
+    first_ceasefire = scenarios.ceasefire[:, 0]
+    weeks_to_first = np.where(
+        (first_open < NEVER) & (first_ceasefire < NEVER),
+        (first_open - first_ceasefire).astype(float),
+        np.nan,
+    )
+    metrics = {
+        "trainees_total": eu_done + ua_done,
+        "trainees_in_ukraine": ua_done,
+        "weeks_to_first_cohort": weeks_to_first,
+        "instructor_weeks_in_ukraine": on_site_trainee_weeks * capacity.instructors_per_trainee,
+        "cohort_weeks_interrupted": lost_trainee_weeks / capacity.cohort_size,
+        "trainees_interrupted": interrupted,
+    }
+    return metrics, open_mask
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """Per-draw values for draws ``start..stop-1``."""
+
+    start: int
+    stop: int
+    ceasefire_week: np.ndarray  # first ceasefire, NaN if none within the horizon
+    breaches: np.ndarray  # breaches within the horizon
+    metrics: Mapping[str, Mapping[str, np.ndarray]]  # policy -> metric -> values
+
+
+def simulate_draws(config: ScenarioConfig, seed: int, start: int, stop: int) -> ChunkResult:
+    """Simulate draws ``start..stop-1`` of the run with ``seed`` (pure; ships to Dask workers)."""
+    if not 0 <= start < stop:
+        raise ValueError("need 0 <= start < stop")
+    u = _uniforms(seed, start, stop, config.breach.max_ceasefires)
+    scenarios = _draw_scenarios(config, u)
+    first = scenarios.ceasefire[:, 0]
+    return ChunkResult(
+        start=start,
+        stop=stop,
+        ceasefire_week=np.where(first < NEVER, first.astype(float), np.nan),
+        breaches=(scenarios.breach < NEVER).sum(axis=1).astype(float),
+        metrics={p.name: _evaluate_policy(config, scenarios, p)[0] for p in config.policies},
+    )
+
+
+@dataclass(frozen=True)
+class DrawDetail:
+    """One draw spelt out: phase per week and the weeks each policy has sites open."""
+
+    draw: int
+    phases: tuple[Phase, ...]
+    parameters_week: int | None
+    open_weeks: Mapping[str, frozenset[int]]
+    metrics: Mapping[str, Mapping[str, float | None]]
+
+
+def explain_draw(config: ScenarioConfig, seed: int, draw: int) -> DrawDetail:
+    """The timeline of draw ``draw`` of the run with ``seed``, for inspection and charts."""
+    u = _uniforms(seed, draw, draw + 1, config.breach.max_ceasefires)
+    scenarios = _draw_scenarios(config, u)
+    grid = _phase_grid(scenarios, config.horizon_weeks)[0]
+    open_weeks: dict[str, frozenset[int]] = {}
+    metrics: dict[str, dict[str, float | None]] = {}
+    for policy in config.policies:
+        values, mask = _evaluate_policy(config, scenarios, policy, keep_open=True)
+        assert mask is not None
+        open_weeks[policy.name] = frozenset(int(i) for i in np.flatnonzero(mask[0]))
+        metrics[policy.name] = {
+            name: (None if math.isnan(v[0]) else float(v[0])) for name, v in values.items()
+        }
+    params = int(scenarios.parameters[0])
+    return DrawDetail(
+        draw=draw,
+        phases=tuple(Phase(int(p)) for p in grid),
+        parameters_week=params if params < config.horizon_weeks else None,
+        open_weeks=open_weeks,
+        metrics=metrics,
+    )
+
+
+# ----------------------------------------------------------------------------------- summary
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Statistics over the draws where a value is defined (NaN values are left out)."""
+
+    n: int
+    mean: float
+    std: float
+    p10: float
+    p50: float
+    p90: float
+    ci_low: float
+    ci_high: float
+    share_positive: float
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        """JSON-ready (NaN becomes None)."""
+        return {
+            k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in asdict(self).items()
+        }
+
+
+def summarise(values: np.ndarray, confidence: float = 0.95) -> Summary:
+    """Mean, spread, P10/P50/P90 and a normal-approximation interval for the mean."""
+    data = np.asarray(values, dtype=float)
+    data = data[~np.isnan(data)]
+    n = int(data.size)
+    if n == 0:
+        nan = float("nan")
+        return Summary(0, nan, nan, nan, nan, nan, nan, nan, nan)
+    mean = float(np.mean(data))
+    std = float(np.std(data, ddof=1)) if n > 1 else 0.0
+    p10, p50, p90 = (float(q) for q in np.percentile(data, [10, 50, 90]))
+    half = NormalDist().inv_cdf(0.5 + confidence / 2) * std / math.sqrt(n)
+    return Summary(
+        n=n,
+        mean=mean,
+        std=std,
+        p10=p10,
+        p50=p50,
+        p90=p90,
+        ci_low=mean - half,
+        ci_high=mean + half,
+        share_positive=float(np.mean(data > 0)),
+    )
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """Outcome of ``run``: summaries per policy and per paired difference, with inputs."""
+
+    config: ScenarioConfig
+    draws: int
+    seed: int
+    confidence: float
+    summaries: Mapping[str, Mapping[str, Summary]]
+    differences: Mapping[str, Mapping[str, Summary]]  # policy -> metric -> (policy - baseline)
+    samples: Mapping[str, Mapping[str, np.ndarray]] | None
+    ceasefire_week: np.ndarray | None
+    breaches: np.ndarray | None
+    share_no_ceasefire: float
+    mean_breaches: float
+    elapsed_seconds: float = field(default=0.0, compare=False)
+    backend: str = field(default="local", compare=False)
+
+    @property
+    def baseline(self) -> str:
+        """Name of the baseline policy of the differences."""
+        return self.config.baseline
+
+    def to_dict(self, *, include_samples: bool = False) -> dict[str, Any]:
+        """JSON-ready record with the seed and config that reproduce it."""
+        record: dict[str, Any] = {
+            "model_version": MODEL_VERSION,
+            "seed": self.seed,
+            "draws": self.draws,
+            "confidence": self.confidence,
+            "config": config_to_dict(self.config),
+            "baseline": self.baseline,
+            "share_no_ceasefire": self.share_no_ceasefire,
+            "mean_breaches": self.mean_breaches,
+            "summaries": {
+                p: {m: s.to_dict() for m, s in ms.items()} for p, ms in self.summaries.items()
+            },
+            "differences": {
+                p: {m: s.to_dict() for m, s in ms.items()} for p, ms in self.differences.items()
+            },
+            "elapsed_seconds": self.elapsed_seconds,
+            "backend": self.backend,
+        }
+        if include_samples and self.samples is not None:
+            record["samples"] = {
+                p: {m: [None if math.isnan(x) else x for x in v.tolist()] for m, v in ms.items()}
+                for p, ms in self.samples.items()
+            }
+        return record
+
+
+# ------------------------------------------------------------------------------------- run
+
+ProgressCallback: TypeAlias = Callable[[int, int], None]
+
+
+def _chunks(draws: int, chunk_size: int) -> list[tuple[int, int]]:
+    return [(s, min(s + chunk_size, draws)) for s in range(0, draws, chunk_size)]
+
+
+def _simulate_local(
+    config: ScenarioConfig,
+    seed: int,
+    chunks: Sequence[tuple[int, int]],
+    progress: ProgressCallback | None,
+) -> list[ChunkResult]:
+    results = []
+    for done, (start, stop) in enumerate(chunks, start=1):
+        results.append(simulate_draws(config, seed, start, stop))
+        if progress is not None:
+            progress(done, len(chunks))
+    return results
+
+
+def _simulate_dask(
+    client: Any,
+    config: ScenarioConfig,
+    seed: int,
+    chunks: Sequence[tuple[int, int]],
+    progress: ProgressCallback | None,
+) -> list[ChunkResult]:
+    from distributed import as_completed
+
+    futures = [
+        client.submit(simulate_draws, config, seed, start, stop, pure=False)
+        for start, stop in chunks
+    ]
+    position = {future.key: i for i, future in enumerate(futures)}
+    results: list[ChunkResult | None] = [None] * len(futures)
+    for done, future in enumerate(as_completed(futures), start=1):
+        results[position[future.key]] = future.result()
+        if progress is not None:
+            progress(done, len(futures))
+    return [r for r in results if r is not None]
+
+
+def run(
+    config: ScenarioConfig,
+    draws: int,
+    seed: int,
+    *,
+    client: Any | None = None,
+    scheduler_address: str | None = None,
+    use_dask: bool = False,
+    n_workers: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: ProgressCallback | None = None,
+    confidence: float = 0.95,
+    keep_samples: bool = True,
+) -> MonteCarloResult:
+    """Run ``draws`` draws of ``config`` with ``seed``; the numbers depend on nothing else.
+
+    Without ``client``, ``scheduler_address`` or ``use_dask`` it runs in-process. With a
+    Dask ``client`` (or a scheduler address to connect to, or ``use_dask=True`` for a
+    ``LocalCluster`` of ``n_workers`` processes) each chunk of ``chunk_size`` draws is a
+    task. ``progress(chunks_done, chunks_total)`` is called as chunks finish.
+    """
+    if not isinstance(config, ScenarioConfig):
+        raise TypeError("config must be a ScenarioConfig")
+    _check(isinstance(draws, int) and draws >= 1, "draws", "must be a positive integer")
+    _check(isinstance(seed, int) and seed >= 0, "seed", "must be an integer >= 0")
+    _check(chunk_size >= 1, "chunk_size", "must be >= 1")
+    _check(0.0 < confidence < 1.0, "confidence", "must be between 0 and 1")
+    chunks = _chunks(draws, chunk_size)
+    began = time.perf_counter()
+    backend = "local"
+    if client is not None:
+        parts = _simulate_dask(client, config, seed, chunks, progress)
+        backend = "dask"
+    elif scheduler_address is not None or use_dask:
+        from distributed import Client, LocalCluster
+
+        backend = "dask"
+        if scheduler_address is not None:
+            with Client(scheduler_address) as own_client:
+                parts = _simulate_dask(own_client, config, seed, chunks, progress)
+        else:
+            with (
+                LocalCluster(
+                    n_workers=n_workers or 2,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                ) as cluster,
+                Client(cluster) as own_client,
+            ):
+                parts = _simulate_dask(own_client, config, seed, chunks, progress)
+    else:
+        parts = _simulate_local(config, seed, chunks, progress)
+    elapsed = time.perf_counter() - began
+    return _assemble(config, draws, seed, confidence, parts, keep_samples, elapsed, backend)
+
+
+def _assemble(
+    config: ScenarioConfig,
+    draws: int,
+    seed: int,
+    confidence: float,
+    parts: Sequence[ChunkResult],
+    keep_samples: bool,
+    elapsed: float,
+    backend: str,
+) -> MonteCarloResult:
+    parts = sorted(parts, key=lambda p: p.start)
+    _check(
+        sum(p.stop - p.start for p in parts) == draws and len(parts) > 0,
+        "draws",
+        "chunks do not cover the draws",
+    )
+    samples = {
+        policy: {
+            metric: np.concatenate([p.metrics[policy][metric] for p in parts]) for metric in METRICS
+        }
+        for policy in config.policy_names
+    }
+    ceasefire_week = np.concatenate([p.ceasefire_week for p in parts])
+    breaches = np.concatenate([p.breaches for p in parts])
+    summaries = {
+        policy: {metric: summarise(values, confidence) for metric, values in per.items()}
+        for policy, per in samples.items()
+    }
+    base = samples[config.baseline]
+    differences = {
+        policy: {
+            metric: summarise(values - base[metric], confidence) for metric, values in per.items()
+        }
+        for policy, per in samples.items()
+        if policy != config.baseline
+    }
+    return MonteCarloResult(
+        config=config,
+        draws=draws,
+        seed=seed,
+        confidence=confidence,
+        summaries=summaries,
+        differences=differences,
+        samples=samples if keep_samples else None,
+        ceasefire_week=ceasefire_week if keep_samples else None,
+        breaches=breaches if keep_samples else None,
+        share_no_ceasefire=float(np.mean(np.isnan(ceasefire_week))),
+        mean_breaches=float(np.mean(breaches)),
+        elapsed_seconds=elapsed,
+        backend=backend,
+    )
+
+
+# ------------------------------------------------------------------------- serialisation
+
+
+def _timing_to_dict(timing: CeasefireTiming) -> dict[str, Any]:
+    return {"kind": timing.kind, **asdict(timing)}
+
+
+def _timing_from_dict(data: Mapping[str, Any], field_name: str) -> CeasefireTiming:
+    data = dict(data)
+    kind = data.pop("kind", "discrete")
+    cls = _TIMINGS.get(kind)
+    _check(cls is not None, f"{field_name}.kind", f"unknown kind {kind!r}")
+    try:
+        return cls(**data)  # type: ignore[misc]
+    except TypeError as error:
+        raise ConfigError(field_name, str(error)) from None
+
+
+def config_to_dict(config: ScenarioConfig) -> dict[str, Any]:
+    """JSON-ready form of a config (``config_from_dict`` reverses it)."""
+    return {
+        "horizon_weeks": config.horizon_weeks,
+        "ceasefire": _timing_to_dict(config.ceasefire),
+        "truce_weeks": _timing_to_dict(config.truce_weeks),
+        "parameters": {
+            "probability": config.parameters.probability,
+            "delay_weeks": _timing_to_dict(config.parameters.delay_weeks),
+        },
+        "breach": asdict(config.breach),
+        "capacity": asdict(config.capacity),
+        "policies": [asdict(p) for p in config.policies],
+        "baseline": config.baseline,
+    }
+
+
+def config_from_dict(data: Mapping[str, Any]) -> ScenarioConfig:
+    """Build a config from ``config_to_dict`` output; missing parts take the defaults."""
+    defaults = ScenarioConfig()
+    try:
+        kwargs: dict[str, Any] = {}
+        if "horizon_weeks" in data:
+            kwargs["horizon_weeks"] = int(data["horizon_weeks"])
+        if "ceasefire" in data:
+            kwargs["ceasefire"] = _timing_from_dict(data["ceasefire"], "ceasefire")
+        if "truce_weeks" in data:
+            truce = _timing_from_dict(data["truce_weeks"], "truce_weeks")
+            _check(isinstance(truce, DiscreteWeeks), "truce_weeks", "must be discrete")
+            kwargs["truce_weeks"] = truce
+        if "parameters" in data:
+            params = dict(data["parameters"])
+            delay = params.pop("delay_weeks", None)
+            if delay is not None:
+                params["delay_weeks"] = _timing_from_dict(delay, "parameters.delay_weeks")
+            kwargs["parameters"] = ParameterAgreement(**params)
+        if "breach" in data:
+            kwargs["breach"] = BreachModel(**data["breach"])
+        if "capacity" in data:
+            kwargs["capacity"] = TrainingCapacity(**data["capacity"])
+        if "policies" in data:
+            kwargs["policies"] = tuple(Policy(**p) for p in data["policies"])
+        kwargs["baseline"] = data.get("baseline", defaults.baseline)
+        return ScenarioConfig(**kwargs)
+    except TypeError as error:
+        raise ConfigError("config", str(error)) from None
