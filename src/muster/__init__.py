@@ -1,3 +1,3 @@
-"""Muster: planning and coordination for the multinational military-assistance effort for Ukraine."""
+"""Muster: planning and coordination for the assistance effort for Ukraine."""
 
 __version__ = "0.1.0"

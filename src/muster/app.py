@@ -1,0 +1,153 @@
+"""FastAPI factory: mounts each pillar's router under /api/v1 and maps errors to one shape."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from muster import __version__
+from muster.audit.api import router as audit_router
+from muster.auth.api import router as auth_router
+from muster.config import Settings, get_settings
+from muster.db import make_engine, make_sessionmaker
+from muster.errors import MusterError
+from muster.guarantees.api import router as guarantees_router
+from muster.procurement.api import router as procurement_router
+from muster.reference.api import router as reference_router
+from muster.scenarios.api import router as scenarios_router
+from muster.training.api import router as training_router
+
+log = logging.getLogger("muster")
+
+DESCRIPTION = """
+Muster plans and coordinates the multinational military-assistance effort for Ukraine:
+the EU training mission (EUMAM Ukraine), ceasefire scenarios, security guarantees of the
+coalition of the willing, and joint defence procurement.
+
+Authenticate with `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`.
+Every editable row has a `version`: send it back with an update or a delete; a stale one
+gets **409** and changes nothing. Errors have one shape: `{"error", "detail", "field"}`.
+"""
+
+
+def _field_of(loc: tuple) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for `settings` (default: from the environment)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Muster",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
+    engine = make_engine(settings.database_url)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        same_site="strict",
+        https_only=False,
+        session_cookie="muster_session",
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_request_bytes:
+            return JSONResponse(
+                status_code=413,
+                content={
+                    "error": "too_large",
+                    "detail": f"request body over {settings.max_request_bytes} bytes",
+                    "field": None,
+                },
+            )
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.exception_handler(MusterError)
+    async def muster_error(_request: Request, exc: MusterError):
+        return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid input"}
+        field = _field_of(tuple(first.get("loc", ())))
+        detail = "; ".join(
+            f"{_field_of(tuple(e.get('loc', ()))) or 'body'}: {e.get('msg')}" for e in errors
+        )
+        return JSONResponse(
+            status_code=422, content={"error": "validation_error", "detail": detail, "field": field}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException):
+        codes = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+        }
+        return JSONResponse(
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+            content={
+                "error": codes.get(exc.status_code, "http_error"),
+                "detail": str(exc.detail),
+                "field": None,
+            },
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception):
+        log.exception("unexpected error", exc_info=exc)
+        return JSONResponse(
+            status_code=500,
+            content={
+                "error": "internal_error",
+                "detail": "unexpected server error; it has been logged",
+                "field": None,
+            },
+        )
+
+    for router in (
+        auth_router,
+        reference_router,
+        training_router,
+        scenarios_router,
+        guarantees_router,
+        procurement_router,
+        audit_router,
+    ):
+        app.include_router(router, prefix="/api/v1")
+
+    @app.get("/", include_in_schema=False)
+    def root():
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", tags=["meta"], summary="Liveness and database check")
+    def healthz():
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,1 @@
+"""Append-only change log: who changed what, when, before and after."""

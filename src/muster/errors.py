@@ -1,0 +1,43 @@
+"""Domain errors, raised by services and mapped to one JSON shape in one place."""
+
+from __future__ import annotations
+
+
+class MusterError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, field: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+    def to_dict(self) -> dict:
+        return {"error": self.code, "detail": self.detail, "field": self.field}
+
+
+class NotFound(MusterError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(MusterError):
+    """A stale version or a uniqueness clash: the caller must reload and retry."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class Invalid(MusterError):
+    status_code = 422
+    code = "validation_error"
+
+
+class Forbidden(MusterError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Unauthorized(MusterError):
+    status_code = 401
+    code = "unauthorized"

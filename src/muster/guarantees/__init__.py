@@ -1,0 +1,1 @@
+"""Security guarantees: force generation for the coalition of the willing."""

@@ -1,0 +1,1 @@
+"""Training pillar: the clearing house of EUMAM Ukraine."""
