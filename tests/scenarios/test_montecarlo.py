@@ -367,3 +367,17 @@ def test_config_round_trip_and_result_record() -> None:
     again = run(config_from_dict(record["config"]), record["draws"], record["seed"])
     assert_identical(result, again)
     assert set(record["differences"]) == {"proactive", "hedge"}
+
+
+def test_scheduler_address_and_own_local_cluster() -> None:
+    distributed = pytest.importorskip("distributed")
+    config = ScenarioConfig(horizon_weeks=40)
+    local = run(config, 600, seed=12)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        by_address = run(config, 600, seed=12, scheduler_address=cluster.scheduler_address)
+    assert_identical(local, by_address)
+    own = run(config, 600, seed=12, use_dask=True, n_workers=1, chunk_size=250)
+    assert own.backend == "dask"
+    assert_identical(local, own)
