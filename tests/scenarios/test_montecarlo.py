@@ -381,3 +381,97 @@ def test_scheduler_address_and_own_local_cluster() -> None:
     own = run(config, 600, seed=12, use_dask=True, n_workers=1, chunk_size=250)
     assert own.backend == "dask"
     assert_identical(local, own)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"horizon_weeks": "ten"}, "horizon_weeks"),
+        ({"horizon_weeks": 12.5}, "horizon_weeks"),
+        (
+            {"ceasefire": {"kind": "geometric", "weekly_probability": float("nan")}},
+            "ceasefire.weekly_probability",
+        ),
+        (
+            {"ceasefire": {"kind": "discrete", "weeks": [1], "probabilities": [2]}},
+            "ceasefire.probabilities",
+        ),
+        ({"ceasefire": {"kind": "uniform", "first_week": 3}}, "ceasefire"),
+        (
+            {"parameters": {"delay_weeks": {"weeks": [-1], "probabilities": [1]}}},
+            "parameters.delay_weeks.weeks",
+        ),
+        ({"breach": {"weekly_hazard": True}}, "breach.weekly_hazard"),
+        ({"breach": {"hazard": 0.1}}, "breach.hazard"),
+        ({"capacity": {"course_weeks": 0}}, "capacity.course_weeks"),
+        ({"policies": [{"name": "x", "lead_weeks": "soon"}]}, "policies.x.lead_weeks"),
+        ({"policies": [{"name": "", "lead_weeks": 1}]}, "policies.name"),
+        ({"policies": "wait"}, "policies"),
+        ({"policies": [{"name": "a", "lead_weeks": 1}], "baseline": "b"}, "baseline"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_config_from_dict_names_the_field(data, field) -> None:
+    with pytest.raises(ConfigError) as info:
+        config_from_dict(data)
+    assert info.value.field == field
+
+
+def test_baseline_defaults_to_first_policy() -> None:
+    config = config_from_dict(
+        {"policies": [{"name": "b", "lead_weeks": 3}, {"name": "a", "lead_weeks": 1}]}
+    )
+    assert config.baseline == "b"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+section_keys = {
+    "horizon_weeks": None,
+    "ceasefire": [
+        "kind",
+        "weeks",
+        "probabilities",
+        "weekly_probability",
+        "p_never",
+        "first_week",
+        "last_week",
+    ],
+    "truce_weeks": ["kind", "weeks", "probabilities"],
+    "parameters": ["probability", "delay_weeks"],
+    "breach": [
+        "weekly_hazard",
+        "receasefire_weekly_probability",
+        "peace_after_weeks",
+        "max_ceasefires",
+    ],
+    "capacity": ["eu_trainees_per_week", "course_weeks", "ramp_weeks", "demand_per_week"],
+    "policies": None,
+    "baseline": None,
+}
+plausible = st.fixed_dictionaries(
+    {},
+    optional={
+        key: (
+            json_values
+            if keys is None
+            else st.dictionaries(st.sampled_from(keys), json_values, max_size=4) | json_values
+        )
+        for key, keys in section_keys.items()
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(plausible | json_values)
+def test_config_garbage_raises_only_config_error(data) -> None:
+    try:
+        config = config_from_dict(data)
+    except ConfigError:
+        return
+    assert config_from_dict(config_to_dict(config)) == config

@@ -18,7 +18,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from statistics import NormalDist
 from typing import Any, ClassVar, Final, TypeAlias
 
@@ -89,6 +89,32 @@ def _check(condition: bool, field: str, message: str) -> None:
         raise ConfigError(field, message)
 
 
+MAX_WEEK: Final = 100_000
+"""Largest week index or week count accepted in inputs."""
+
+
+def _whole(value: Any, field: str, low: int = 0, high: int = MAX_WEEK) -> int:
+    """``value`` as an int in ``low..high`` (integral floats pass), else ConfigError."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    _check(ok and low <= value <= high, field, f"must be a whole number in {low}..{high}")
+    return int(value)
+
+
+def _number(value: Any, field: str, low: float = 0.0, high: float = math.inf) -> float:
+    """``value`` as a finite float in ``[low, high]``, else ConfigError."""
+    ok = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+    ok = ok and math.isfinite(value) and low <= value <= high
+    bounds = f"[{low:g}, {high:g}]" if math.isfinite(high) else f">= {low:g}"
+    _check(ok, field, f"must be a number {'in ' if math.isfinite(high) else ''}{bounds}")
+    return float(value)
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
 def _geometric(u: np.ndarray, p: float, *, offset: int) -> np.ndarray:
     """Inverse CDF of a geometric count of weeks (``offset`` + failures before success)."""
     if p <= 0.0:
@@ -112,19 +138,27 @@ class DiscreteWeeks:
     kind: ClassVar[str] = "discrete"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "weeks", tuple(int(w) for w in self.weeks))
-        object.__setattr__(self, "probabilities", tuple(float(p) for p in self.probabilities))
-        _check(len(self.weeks) > 0, "weeks", "at least one week is needed")
+        _check(
+            isinstance(self.weeks, Sequence) and not isinstance(self.weeks, str),
+            "weeks",
+            "must be a list of weeks",
+        )
+        _check(
+            isinstance(self.probabilities, Sequence) and not isinstance(self.probabilities, str),
+            "probabilities",
+            "must be a list of probabilities",
+        )
+        _set(self, "weeks", tuple(_whole(w, "weeks") for w in self.weeks))
+        _set(
+            self,
+            "probabilities",
+            tuple(_number(p, "probabilities", 0, 1) for p in self.probabilities),
+        )
+        _check(0 < len(self.weeks) <= 1000, "weeks", "between 1 and 1000 weeks are needed")
         _check(
             len(self.weeks) == len(self.probabilities),
             "probabilities",
             "one probability per week",
-        )
-        _check(all(w >= 0 for w in self.weeks), "weeks", "weeks must be >= 0")
-        _check(
-            all(0.0 <= p <= 1.0 for p in self.probabilities),
-            "probabilities",
-            "probabilities must be in [0, 1]",
         )
         _check(sum(self.probabilities) <= 1.0 + 1e-9, "probabilities", "they sum to more than 1")
 
@@ -162,9 +196,11 @@ class GeometricTiming:
     kind: ClassVar[str] = "geometric"
 
     def __post_init__(self) -> None:
-        _check(0.0 <= self.weekly_probability <= 1.0, "weekly_probability", "must be in [0, 1]")
-        _check(0.0 <= self.p_never <= 1.0, "p_never", "must be in [0, 1]")
-        _check(self.earliest_week >= 0, "earliest_week", "must be >= 0")
+        _set(
+            self, "weekly_probability", _number(self.weekly_probability, "weekly_probability", 0, 1)
+        )
+        _set(self, "p_never", _number(self.p_never, "p_never", 0, 1))
+        _set(self, "earliest_week", _whole(self.earliest_week, "earliest_week"))
 
     def sample(self, u: np.ndarray) -> np.ndarray:
         """Weeks for uniforms ``u`` in [0, 1)."""
@@ -188,9 +224,10 @@ class UniformTiming:
     kind: ClassVar[str] = "uniform"
 
     def __post_init__(self) -> None:
-        _check(self.first_week >= 0, "first_week", "must be >= 0")
+        _set(self, "first_week", _whole(self.first_week, "first_week"))
+        _set(self, "last_week", _whole(self.last_week, "last_week"))
         _check(self.last_week >= self.first_week, "last_week", "must be >= first_week")
-        _check(0.0 <= self.p_never <= 1.0, "p_never", "must be in [0, 1]")
+        _set(self, "p_never", _number(self.p_never, "p_never", 0, 1))
 
     def sample(self, u: np.ndarray) -> np.ndarray:
         """Weeks for uniforms ``u`` in [0, 1)."""
@@ -218,7 +255,12 @@ class ParameterAgreement:
     )
 
     def __post_init__(self) -> None:
-        _check(0.0 <= self.probability <= 1.0, "parameters.probability", "must be in [0, 1]")
+        _set(self, "probability", _number(self.probability, "parameters.probability", 0, 1))
+        _check(
+            isinstance(self.delay_weeks, DiscreteWeeks),
+            "parameters.delay_weeks",
+            "must be a discrete distribution",
+        )
         _check(
             self.delay_weeks.p_never < 1e-9,
             "parameters.delay_weeks",
@@ -242,18 +284,21 @@ class BreachModel:
     max_ceasefires: int = 3
 
     def __post_init__(self) -> None:
-        _check(0.0 <= self.weekly_hazard <= 1.0, "breach.weekly_hazard", "must be in [0, 1]")
-        _check(
-            0.0 <= self.receasefire_weekly_probability <= 1.0,
-            "breach.receasefire_weekly_probability",
-            "must be in [0, 1]",
+        _set(self, "weekly_hazard", _number(self.weekly_hazard, "breach.weekly_hazard", 0, 1))
+        _set(
+            self,
+            "receasefire_weekly_probability",
+            _number(
+                self.receasefire_weekly_probability, "breach.receasefire_weekly_probability", 0, 1
+            ),
         )
-        _check(
-            self.peace_after_weeks is None or self.peace_after_weeks >= 1,
-            "breach.peace_after_weeks",
-            "must be >= 1 or empty",
-        )
-        _check(1 <= self.max_ceasefires <= 20, "breach.max_ceasefires", "must be in 1..20")
+        if self.peace_after_weeks is not None:
+            _set(
+                self,
+                "peace_after_weeks",
+                _whole(self.peace_after_weeks, "breach.peace_after_weeks", 1),
+            )
+        _set(self, "max_ceasefires", _whole(self.max_ceasefires, "breach.max_ceasefires", 1, 20))
 
 
 @dataclass(frozen=True)
@@ -274,15 +319,16 @@ class TrainingCapacity:
 
     def __post_init__(self) -> None:
         for name in ("eu_trainees_per_week", "ua_trainees_per_week", "instructors_per_trainee"):
-            _check(getattr(self, name) >= 0, f"capacity.{name}", "must be >= 0")
-        _check(self.ramp_weeks >= 0, "capacity.ramp_weeks", "must be >= 0")
-        _check(self.course_weeks >= 1, "capacity.course_weeks", "must be >= 1")
-        _check(self.cohort_size >= 1, "capacity.cohort_size", "must be >= 1")
-        _check(
-            self.demand_per_week is None or self.demand_per_week >= 0,
-            "capacity.demand_per_week",
-            "must be >= 0 or empty",
-        )
+            _set(self, name, _number(getattr(self, name), f"capacity.{name}", 0, 1e9))
+        _set(self, "ramp_weeks", _whole(self.ramp_weeks, "capacity.ramp_weeks"))
+        _set(self, "course_weeks", _whole(self.course_weeks, "capacity.course_weeks", 1))
+        _set(self, "cohort_size", _whole(self.cohort_size, "capacity.cohort_size", 1, 10**9))
+        if self.demand_per_week is not None:
+            _set(
+                self,
+                "demand_per_week",
+                _number(self.demand_per_week, "capacity.demand_per_week", 0, 1e9),
+            )
 
 
 @dataclass(frozen=True)
@@ -301,14 +347,22 @@ class Policy:
     reactivation_weeks: int | None = None
 
     def __post_init__(self) -> None:
-        _check(bool(self.name.strip()), "policies.name", "must not be empty")
-        _check(self.lead_weeks >= 0, f"policies.{self.name}.lead_weeks", "must be >= 0")
+        _check(
+            isinstance(self.name, str) and 0 < len(self.name.strip()) <= 60,
+            "policies.name",
+            "must be a non-empty name of at most 60 characters",
+        )
+        _set(self, "name", self.name.strip())
+        _set(self, "lead_weeks", _whole(self.lead_weeks, f"policies.{self.name}.lead_weeks"))
+        _check(
+            isinstance(self.requires_parameters, bool),
+            f"policies.{self.name}.requires_parameters",
+            "must be true or false",
+        )
         if self.reactivation_weeks is not None:
-            _check(
-                0 <= self.reactivation_weeks <= self.lead_weeks,
-                f"policies.{self.name}.reactivation_weeks",
-                "must be between 0 and lead_weeks",
-            )
+            field_name = f"policies.{self.name}.reactivation_weeks"
+            _set(self, "reactivation_weeks", _whole(self.reactivation_weeks, field_name))
+            _check(self.reactivation_weeks <= self.lead_weeks, field_name, "must be <= lead_weeks")
 
     @property
     def reopen_weeks(self) -> int:
@@ -344,11 +398,26 @@ class ScenarioConfig:
     policies: tuple[Policy, ...] = field(
         default_factory=lambda: (wait_policy(), proactive_policy())
     )
-    baseline: str = "wait"
+    baseline: str = ""
+    """Policy the differences are taken against; empty means the first policy."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "policies", tuple(self.policies))
-        _check(1 <= self.horizon_weeks <= 2000, "horizon_weeks", "must be in 1..2000")
+        _set(self, "horizon_weeks", _whole(self.horizon_weeks, "horizon_weeks", 1, 2000))
+        _check(
+            isinstance(self.policies, Sequence)
+            and all(isinstance(p, Policy) for p in self.policies),
+            "policies",
+            "must be a list of policies",
+        )
+        _set(self, "policies", tuple(self.policies))
+        for name in ("truce_weeks",):
+            _check(isinstance(getattr(self, name), DiscreteWeeks), name, "must be discrete")
+        for name, cls in (
+            ("parameters", ParameterAgreement),
+            ("breach", BreachModel),
+            ("capacity", TrainingCapacity),
+        ):
+            _check(isinstance(getattr(self, name), cls), name, f"must be a {cls.__name__}")
         _check(
             isinstance(self.ceasefire, DiscreteWeeks | GeometricTiming | UniformTiming),
             "ceasefire",
@@ -358,6 +427,8 @@ class ScenarioConfig:
         _check(len(self.policies) >= 1, "policies", "at least one policy is needed")
         seen = [p.name for p in self.policies]
         _check(len(set(seen)) == len(seen), "policies", "policy names must be unique")
+        if self.baseline == "":
+            _set(self, "baseline", seen[0])
         _check(self.baseline in seen, "baseline", f"{self.baseline!r} is not a policy")
 
     @property
@@ -802,8 +873,16 @@ def run(
     """
     if not isinstance(config, ScenarioConfig):
         raise TypeError("config must be a ScenarioConfig")
-    _check(isinstance(draws, int) and draws >= 1, "draws", "must be a positive integer")
-    _check(isinstance(seed, int) and seed >= 0, "seed", "must be an integer >= 0")
+    _check(
+        isinstance(draws, int) and not isinstance(draws, bool) and 1 <= draws <= 10**9,
+        "draws",
+        "must be a whole number in 1..1000000000",
+    )
+    _check(
+        isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0,
+        "seed",
+        "must be a whole number >= 0",
+    )
     _check(chunk_size >= 1, "chunk_size", "must be >= 1")
     _check(0.0 < confidence < 1.0, "confidence", "must be between 0 and 1")
     chunks = _chunks(draws, chunk_size)
@@ -896,15 +975,32 @@ def _timing_to_dict(timing: CeasefireTiming) -> dict[str, Any]:
     return {"kind": timing.kind, **asdict(timing)}
 
 
-def _timing_from_dict(data: Mapping[str, Any], field_name: str) -> CeasefireTiming:
-    data = dict(data)
-    kind = data.pop("kind", "discrete")
-    cls = _TIMINGS.get(kind)
-    _check(cls is not None, f"{field_name}.kind", f"unknown kind {kind!r}")
+def _build(cls: type, data: Any, field_name: str, *, skip: Sequence[str] = ()) -> Any:
+    """``cls(**data)`` with every failure turned into a ConfigError naming the field."""
+    _check(isinstance(data, Mapping), field_name, "must be an object")
+    known = {f.name for f in fields(cls)} | set(skip)
+    unknown = sorted(str(k) for k in data if k not in known)
+    _check(not unknown, f"{field_name}.{unknown[0] if unknown else ''}", "unknown field")
     try:
-        return cls(**data)  # type: ignore[misc]
-    except TypeError as error:
+        return cls(**{k: v for k, v in data.items() if k not in skip})
+    except ConfigError as error:
+        if error.field.startswith(field_name.split(".")[0]):
+            raise
+        raise ConfigError(f"{field_name}.{error.field}", error.detail) from None
+    except (TypeError, ValueError, AttributeError) as error:
         raise ConfigError(field_name, str(error)) from None
+
+
+def _timing_from_dict(data: Any, field_name: str) -> CeasefireTiming:
+    _check(isinstance(data, Mapping), field_name, "must be an object")
+    kind = data.get("kind", "discrete")
+    cls = _TIMINGS.get(kind) if isinstance(kind, str) else None
+    _check(
+        cls is not None,
+        f"{field_name}.kind",
+        f"unknown kind {kind!r}; use one of {', '.join(_TIMINGS)}",
+    )
+    return _build(cls, data, field_name, skip=("kind",))
 
 
 def config_to_dict(config: ScenarioConfig) -> dict[str, Any]:
@@ -925,31 +1021,49 @@ def config_to_dict(config: ScenarioConfig) -> dict[str, Any]:
 
 
 def config_from_dict(data: Mapping[str, Any]) -> ScenarioConfig:
-    """Build a config from ``config_to_dict`` output; missing parts take the defaults."""
-    defaults = ScenarioConfig()
+    """Build a config from ``config_to_dict`` output (missing parts take the defaults).
+
+    Any invalid input raises ConfigError with the dotted field name, never anything else.
+    """
+    _check(isinstance(data, Mapping), "config", "must be an object")
+    known = {f.name for f in fields(ScenarioConfig)}
+    unknown = sorted(str(k) for k in data if k not in known)
+    _check(not unknown, unknown[0] if unknown else "", "unknown field")
+    kwargs: dict[str, Any] = {}
+    if "horizon_weeks" in data:
+        kwargs["horizon_weeks"] = data["horizon_weeks"]
+    if "ceasefire" in data:
+        kwargs["ceasefire"] = _timing_from_dict(data["ceasefire"], "ceasefire")
+    if "truce_weeks" in data:
+        kwargs["truce_weeks"] = _timing_from_dict(data["truce_weeks"], "truce_weeks")
+    if "parameters" in data:
+        params = data["parameters"]
+        _check(isinstance(params, Mapping), "parameters", "must be an object")
+        params = dict(params)
+        if "delay_weeks" in params:
+            params["delay_weeks"] = _timing_from_dict(
+                params["delay_weeks"], "parameters.delay_weeks"
+            )
+        kwargs["parameters"] = _build(ParameterAgreement, params, "parameters")
+    if "breach" in data:
+        kwargs["breach"] = _build(BreachModel, data["breach"], "breach")
+    if "capacity" in data:
+        kwargs["capacity"] = _build(TrainingCapacity, data["capacity"], "capacity")
+    if "policies" in data:
+        policies = data["policies"]
+        _check(
+            isinstance(policies, Sequence) and not isinstance(policies, str),
+            "policies",
+            "must be a list",
+        )
+        kwargs["policies"] = tuple(
+            _build(Policy, p, f"policies.{i}") for i, p in enumerate(policies)
+        )
+    if "baseline" in data:
+        kwargs["baseline"] = data["baseline"]
     try:
-        kwargs: dict[str, Any] = {}
-        if "horizon_weeks" in data:
-            kwargs["horizon_weeks"] = int(data["horizon_weeks"])
-        if "ceasefire" in data:
-            kwargs["ceasefire"] = _timing_from_dict(data["ceasefire"], "ceasefire")
-        if "truce_weeks" in data:
-            truce = _timing_from_dict(data["truce_weeks"], "truce_weeks")
-            _check(isinstance(truce, DiscreteWeeks), "truce_weeks", "must be discrete")
-            kwargs["truce_weeks"] = truce
-        if "parameters" in data:
-            params = dict(data["parameters"])
-            delay = params.pop("delay_weeks", None)
-            if delay is not None:
-                params["delay_weeks"] = _timing_from_dict(delay, "parameters.delay_weeks")
-            kwargs["parameters"] = ParameterAgreement(**params)
-        if "breach" in data:
-            kwargs["breach"] = BreachModel(**data["breach"])
-        if "capacity" in data:
-            kwargs["capacity"] = TrainingCapacity(**data["capacity"])
-        if "policies" in data:
-            kwargs["policies"] = tuple(Policy(**p) for p in data["policies"])
-        kwargs["baseline"] = data.get("baseline", defaults.baseline)
         return ScenarioConfig(**kwargs)
-    except TypeError as error:
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, AttributeError) as error:
         raise ConfigError("config", str(error)) from None
