@@ -15,6 +15,7 @@ from muster.scenarios.phases import (
     first_week_at_least,
     phase_by_week,
     phase_by_week_date,
+    phase_events,
     week_date,
     week_index,
     week_start,
@@ -84,3 +85,14 @@ def test_invalid_event() -> None:
         PhaseEvent(1, "armistice")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="week"):
         PhaseEvent("2026-01-01", "truce")  # type: ignore[arg-type]
+
+
+@given(st.lists(st.sampled_from(list(Phase)), max_size=60), st.sampled_from(list(Phase)))
+def test_phase_events_round_trip(phases: list[Phase], initial: Phase) -> None:
+    events = phase_events(phases, initial=initial)
+    assert phase_by_week(events, len(phases), initial=initial) == tuple(phases)
+    assert all((e.phase == BREACH) == (e.resulting_phase == Phase.HOSTILITIES) for e in events)
+    start = date(2026, 3, 4)
+    dated = phase_events(phases, horizon_start=start, initial=initial)
+    assert all(isinstance(e.week, date) and e.week.weekday() == 0 for e in dated)
+    assert phase_by_week(dated, len(phases), horizon_start=start, initial=initial) == tuple(phases)

@@ -16,6 +16,7 @@ from typing import Final, Literal
 __all__ = [
     "BREACH",
     "first_week_at_least",
+    "phase_events",
     "Phase",
     "PhaseEvent",
     "phase_by_week",
@@ -162,3 +163,28 @@ def first_week_at_least(phases: Sequence[Phase], phase: Phase) -> int | None:
         if p >= phase:
             return i
     return None
+
+
+def phase_events(
+    phases: Sequence[Phase],
+    *,
+    horizon_start: date | None = None,
+    initial: Phase = Phase.HOSTILITIES,
+) -> list[PhaseEvent]:
+    """The events that ``phase_by_week`` turns back into ``phases`` (one per change).
+
+    A fall back to hostilities from truce, ceasefire or peace is recorded as a breach. Weeks are
+    indices, or Mondays when ``horizon_start`` is given.
+    """
+    events: list[PhaseEvent] = []
+    current = Phase(initial)
+    for i, phase in enumerate(phases):
+        if phase == current:
+            continue
+        week: date | int = i if horizon_start is None else week_date(i, horizon_start)
+        if phase == Phase.HOSTILITIES:
+            events.append(PhaseEvent(week, BREACH))
+        else:
+            events.append(PhaseEvent(week, Phase(phase)))
+        current = Phase(phase)
+    return events
