@@ -1,0 +1,130 @@
+"""The command line as a user runs it: real processes on a fresh SQLite database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MUSTER = [sys.executable, "-m", "muster"]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    e = {
+        **os.environ,
+        "MUSTER_DATABASE_URL": f"sqlite:///{folder / 'cli.db'}",
+        "MUSTER_DEMO_ADMIN_PASSWORD": "cli-password-1",
+        "MUSTER_SECRET_KEY": "k",
+    }
+    e.pop("MUSTER_TEST_DATABASE_URL", None)
+    run(["init"], e, cwd=folder)
+    run(["demo"], e, cwd=folder)
+    return e, folder
+
+
+def run(args, env, cwd, ok=True):
+    p = subprocess.run(
+        [*MUSTER, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    if ok:
+        assert p.returncode == 0, p.stdout + p.stderr
+    return p
+
+
+def test_help_lists_commands(env):
+    e, folder = env
+    out = run(["--help"], e, folder).stdout
+    for command in ("init", "demo", "serve", "user", "import", "export"):
+        assert command in out
+
+
+def test_demo_refuses_to_overwrite_without_reset(env):
+    e, folder = env
+    p = run(["demo"], e, folder, ok=False)
+    assert p.returncode == 1
+    assert "--reset" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_import_reports_line_numbers_and_writes_nothing(env):
+    e, folder = env
+    bad = folder / "bad.csv"
+    bad.write_text(
+        "nation,course_category,instructors,week_from,week_to\n"
+        "LV,drones,2,2027-01-04,2027-02-01\n"
+        "LV,drones,0,2027-01-04,2027-02-01\n"
+        "LV,nosuch,2,2027-01-04,2027-02-01\n"
+    )
+    before = run(["export", "pledges", str(folder / "before.csv")], e, folder)
+    assert before.returncode == 0
+    p = run(["import", "pledges", str(bad)], e, folder, ok=False)
+    assert p.returncode == 1
+    assert "line 3, field instructors" in p.stderr
+    assert "line 4, field course_category" in p.stderr
+    assert "Traceback" not in p.stderr
+    run(["export", "pledges", str(folder / "after.csv")], e, folder)
+    assert (folder / "before.csv").read_text() == (folder / "after.csv").read_text()
+
+
+def test_import_as_nation_user_is_scoped(env):
+    e, folder = env
+    f = folder / "ee.csv"
+    f.write_text(
+        "nation,course_category,instructors,week_from,week_to\nEE,drones,2,2027-01-04,2027-02-01\n"
+    )
+    p = run(["import", "pledges", str(f), "--as", "latvia"], e, folder, ok=False)
+    assert p.returncode == 1 and "line 2, field nation" in p.stderr
+    p = run(["import", "pledges", str(f), "--as", "estonia"], e, folder)
+    assert "1 pledges imported" in p.stdout
+
+
+def test_export_xlsx_and_reimport(env):
+    e, folder = env
+    target = folder / "needs.xlsx"
+    run(["export", "needs", str(target)], e, folder)
+    assert target.stat().st_size > 0
+    p = run(["import", "needs", str(target)], e, folder)
+    assert "16 needs imported" in p.stdout
+
+
+def test_users_and_tokens(env):
+    e, folder = env
+    run(
+        [
+            "user",
+            "add",
+            "nlrep",
+            "--role",
+            "nation",
+            "--nation",
+            "NL",
+            "--password",
+            "long-password-1",
+        ],
+        e,
+        folder,
+    )
+    listing = run(["user", "list"], e, folder).stdout
+    assert "nlrep" in listing
+    token = run(["user", "token", "nlrep"], e, folder).stdout.strip()
+    assert token.startswith("mst_")
+    p = run(
+        ["user", "add", "bad", "--role", "nation", "--password", "long-password-1"],
+        e,
+        folder,
+        ok=False,
+    )
+    assert p.returncode == 1 and "nation" in p.stderr
+    p = run(["user", "disable", "nlrep"], e, folder)
+    assert "1 token(s) revoked" in p.stdout
+
+
+def test_missing_file_is_a_clear_error(env):
+    e, folder = env
+    p = run(["import", "pledges", str(Path(folder) / "nope.csv")], e, folder, ok=False)
+    assert p.returncode != 0 and "Traceback" not in p.stderr
