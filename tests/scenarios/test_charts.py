@@ -15,8 +15,9 @@ from muster.scenarios.charts import (
     figure_dict,
     figure_json,
     phase_timeline_figure,
+    sweep_figure,
 )
-from muster.scenarios.montecarlo import METRICS, ScenarioConfig, explain_draw, run
+from muster.scenarios.montecarlo import METRICS, ScenarioConfig, explain_draw, run, sweep
 from muster.scenarios.phases import Phase
 
 
@@ -77,3 +78,18 @@ def test_charts_need_samples() -> None:
     with pytest.raises(ValueError, match="samples"):
         distribution_figure(bare, "trainees_total")
     assert difference_figure(bare, ["trainees_total"]).data  # needs summaries only
+
+
+def test_sweep_figure() -> None:
+    values = [4, 8, 16]
+    results = sweep(ScenarioConfig(horizon_weeks=52), "policies.wait.lead_weeks", values, 300, 2)
+    fig = sweep_figure(results, values, "trainees_in_ukraine", label="redesign weeks")
+    line = [t for t in fig.data if t.mode == "lines+markers"]
+    assert [t.name for t in line] == ["proactive"]
+    expected = [r.differences["proactive"]["trainees_in_ukraine"].mean for r in results]
+    assert list(line[0].y) == pytest.approx(expected)
+    assert expected[0] < expected[1] < expected[2]  # the longer the wait, the larger the gap
+    means = sweep_figure(results, values, "trainees_total", differences=False)
+    assert [t.name for t in means.data if t.mode == "lines+markers"] == ["wait", "proactive"]
+    with pytest.raises(ValueError, match="one result per value"):
+        sweep_figure(results, values[:2], "trainees_total")

@@ -29,7 +29,9 @@ from muster.scenarios.montecarlo import (
     proactive_policy,
     run,
     simulate_draws,
+    sweep,
     wait_policy,
+    with_value,
 )
 from muster.scenarios.phases import Phase
 
@@ -334,7 +336,7 @@ def test_samplers() -> None:
         (lambda: ScenarioConfig(baseline="nobody"), "baseline"),
         (lambda: ScenarioConfig(policies=(wait_policy(), wait_policy())), "policies"),
         (lambda: DiscreteWeeks((1, 2), (0.7, 0.7)), "probabilities"),
-        (lambda: Policy("x", 2, reactivation_weeks=5), "policies.x.reactivation_weeks"),
+        (lambda: Policy("x", 2, reactivation_weeks=-1), "policies.x.reactivation_weeks"),
         (lambda: BreachModel(weekly_hazard=1.5), "breach.weekly_hazard"),
         (lambda: TrainingCapacity(course_weeks=0), "capacity.course_weeks"),
         (lambda: ScenarioConfig(truce_weeks=DiscreteWeeks((1,), (0.5,))), "truce_weeks"),
@@ -475,3 +477,38 @@ def test_config_garbage_raises_only_config_error(data) -> None:
     except ConfigError:
         return
     assert config_from_dict(config_to_dict(config)) == config
+
+
+def test_with_value_paths() -> None:
+    config = ScenarioConfig()
+    assert with_value(config, "breach.weekly_hazard", 0.1).breach.weekly_hazard == 0.1
+    changed = with_value(config, "policies.proactive.lead_weeks", 2)
+    assert changed.policies[1].lead_weeks == 2 and changed.policies[0] == config.policies[0]
+    assert with_value(config, "horizon_weeks", 52).horizon_weeks == 52
+    for path, field in [
+        ("breach.hazard", "breach.hazard"),
+        ("policies.nobody.lead_weeks", "policies.nobody"),
+        ("capacity.demand_per_week.x", "capacity.demand_per_week"),
+        ("breach.weekly_hazard", "breach.weekly_hazard"),  # value out of range below
+    ]:
+        with pytest.raises(ConfigError) as info:
+            with_value(config, path, 7)
+        assert info.value.field == field
+
+
+def test_sweep_uses_the_same_draws_for_every_value() -> None:
+    config = ScenarioConfig(horizon_weeks=60)
+    hazards = [0.0, 0.05, 0.2]
+    results = sweep(config, "breach.weekly_hazard", hazards, 800, seed=21, chunk_size=300)
+    assert [r.config.breach.weekly_hazard for r in results] == hazards
+    # identical to separate runs: same uniforms for every value
+    single = run(with_value(config, "breach.weekly_hazard", 0.05), 800, seed=21)
+    assert results[1].summaries == single.summaries
+    assert results[1].differences == single.differences
+    interrupted = [r.summaries["proactive"]["cohort_weeks_interrupted"].mean for r in results]
+    assert interrupted[0] == 0.0 < min(interrupted[1:])
+    # a riskier ceasefire leaves less training in Ukraine (breaches come before sites open)
+    in_ukraine = [r.summaries["proactive"]["trainees_in_ukraine"].mean for r in results]
+    assert in_ukraine[0] > in_ukraine[1] > in_ukraine[2]
+    # the ceasefire timing does not depend on the hazard
+    assert len({r.share_no_ceasefire for r in results}) == 1

@@ -29,6 +29,7 @@ __all__ = [
     "figure_dict",
     "figure_json",
     "phase_timeline_figure",
+    "sweep_figure",
 ]
 
 PHASE_COLOURS: Mapping[Phase, str] = {
@@ -178,6 +179,70 @@ def difference_figure(result: MonteCarloResult, metrics: Sequence[str] | None = 
         title=f"Paired difference against '{result.baseline}' — {result.draws:,} draws, "
         f"seed {result.seed}",
         height=max(300, 170 * len(chosen)),
+        **_LAYOUT,
+    )
+    return fig
+
+
+def sweep_figure(
+    results: Sequence[MonteCarloResult],
+    values: Sequence[Any],
+    metric: str,
+    *,
+    label: str = "value",
+    differences: bool = True,
+) -> go.Figure:
+    """``metric`` across a sweep: the paired difference (or each policy's mean) with its band."""
+    title, unit = _metric(metric)
+    if len(results) != len(values) or not results:
+        raise ValueError("one result per value is needed")
+    first = results[0]
+    xs = list(values)
+    fig = go.Figure()
+    if differences:
+        series = [
+            (policy, [r.differences[policy][metric] for r in results])
+            for policy in first.config.policy_names
+            if policy != first.baseline
+        ]
+        y_title = f"{unit}, policy − {first.baseline}"
+    else:
+        series = [
+            (policy, [r.summaries[policy][metric] for r in results])
+            for policy in first.config.policy_names
+        ]
+        y_title = unit
+    for i, (policy, summaries) in enumerate(series, start=1 if differences else 0):
+        colour = _colour(i)
+        fig.add_trace(
+            go.Scatter(
+                x=xs + xs[::-1],
+                y=[s.ci_high for s in summaries] + [s.ci_low for s in summaries][::-1],
+                fill="toself",
+                fillcolor=colour,
+                opacity=0.2,
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+                legendgroup=policy,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[s.mean for s in summaries],
+                mode="lines+markers",
+                name=policy,
+                legendgroup=policy,
+                line={"color": colour},
+            )
+        )
+    if differences:
+        fig.add_hline(y=0, line={"color": "grey", "dash": "dot"})
+    fig.update_layout(
+        title=f"{title} by {label} — {first.draws:,} draws per point, seed {first.seed}",
+        xaxis_title=label,
+        yaxis_title=y_title,
         **_LAYOUT,
     )
     return fig

@@ -52,7 +52,9 @@ __all__ = [
     "run",
     "simulate_draws",
     "summarise",
+    "sweep",
     "wait_policy",
+    "with_value",
 ]
 
 MODEL_VERSION: Final = 1
@@ -337,7 +339,8 @@ class Policy:
 
     Sites open ``lead_weeks`` after the trigger: a ceasefire starting (and, if
     ``requires_parameters``, its parameters agreed). Once a policy has had sites open, reopening
-    after a breach and a new ceasefire takes ``reactivation_weeks`` (default: ``lead_weeks``).
+    after a breach and a new ceasefire takes ``reactivation_weeks`` (default and at most:
+    ``lead_weeks``).
     A breach closes the sites at once.
     """
 
@@ -362,18 +365,18 @@ class Policy:
         if self.reactivation_weeks is not None:
             field_name = f"policies.{self.name}.reactivation_weeks"
             _set(self, "reactivation_weeks", _whole(self.reactivation_weeks, field_name))
-            _check(self.reactivation_weeks <= self.lead_weeks, field_name, "must be <= lead_weeks")
 
     @property
     def reopen_weeks(self) -> int:
-        """Weeks to reopen after a breach once the policy has had sites open."""
-        return self.lead_weeks if self.reactivation_weeks is None else self.reactivation_weeks
+        """Weeks to reopen after a breach once sites have been open (never more than the lead)."""
+        if self.reactivation_weeks is None:
+            return self.lead_weeks
+        return min(self.reactivation_weeks, self.lead_weeks)
 
 
 def wait_policy(redesign_weeks: int = 12, reactivation_weeks: int | None = 4) -> Policy:
     """Wait for a formal ceasefire with agreed parameters, then redesign (``redesign_weeks``)."""
-    reactivation = None if reactivation_weeks is None else min(reactivation_weeks, redesign_weeks)
-    return Policy("wait", redesign_weeks, True, reactivation)
+    return Policy("wait", redesign_weeks, True, reactivation_weeks)
 
 
 def proactive_policy(activation_weeks: int = 4, *, requires_parameters: bool = False) -> Policy:
@@ -810,37 +813,28 @@ class MonteCarloResult:
 ProgressCallback: TypeAlias = Callable[[int, int], None]
 
 
+_Task: TypeAlias = tuple[ScenarioConfig, int, int, int]  # config, seed, start, stop
+
+
 def _chunks(draws: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(s, min(s + chunk_size, draws)) for s in range(0, draws, chunk_size)]
 
 
-def _simulate_local(
-    config: ScenarioConfig,
-    seed: int,
-    chunks: Sequence[tuple[int, int]],
-    progress: ProgressCallback | None,
-) -> list[ChunkResult]:
+def _simulate_local(tasks: Sequence[_Task], progress: ProgressCallback | None) -> list[ChunkResult]:
     results = []
-    for done, (start, stop) in enumerate(chunks, start=1):
-        results.append(simulate_draws(config, seed, start, stop))
+    for done, task in enumerate(tasks, start=1):
+        results.append(simulate_draws(*task))
         if progress is not None:
-            progress(done, len(chunks))
+            progress(done, len(tasks))
     return results
 
 
 def _simulate_dask(
-    client: Any,
-    config: ScenarioConfig,
-    seed: int,
-    chunks: Sequence[tuple[int, int]],
-    progress: ProgressCallback | None,
+    client: Any, tasks: Sequence[_Task], progress: ProgressCallback | None
 ) -> list[ChunkResult]:
     from distributed import as_completed
 
-    futures = [
-        client.submit(simulate_draws, config, seed, start, stop, pure=False)
-        for start, stop in chunks
-    ]
+    futures = [client.submit(simulate_draws, *task, pure=False) for task in tasks]
     position = {future.key: i for i, future in enumerate(futures)}
     results: list[ChunkResult | None] = [None] * len(futures)
     for done, future in enumerate(as_completed(futures), start=1):
@@ -848,6 +842,52 @@ def _simulate_dask(
         if progress is not None:
             progress(done, len(futures))
     return [r for r in results if r is not None]
+
+
+def _execute(
+    tasks: Sequence[_Task],
+    *,
+    client: Any | None,
+    scheduler_address: str | None,
+    use_dask: bool,
+    n_workers: int | None,
+    progress: ProgressCallback | None,
+) -> tuple[list[ChunkResult], str]:
+    """Run the tasks in-process or on Dask; results in task order, and the backend's name."""
+    if client is not None:
+        return _simulate_dask(client, tasks, progress), "dask"
+    if scheduler_address is None and not use_dask:
+        return _simulate_local(tasks, progress), "local"
+    from distributed import Client, LocalCluster
+
+    if scheduler_address is not None:
+        with Client(scheduler_address) as own_client:
+            return _simulate_dask(own_client, tasks, progress), "dask"
+    with (
+        LocalCluster(
+            n_workers=n_workers or 2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as own_client,
+    ):
+        return _simulate_dask(own_client, tasks, progress), "dask"
+
+
+def _check_run_arguments(draws: int, seed: int, chunk_size: int, confidence: float) -> None:
+    _check(
+        isinstance(draws, int) and not isinstance(draws, bool) and 1 <= draws <= 10**9,
+        "draws",
+        "must be a whole number in 1..1000000000",
+    )
+    _check(
+        isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0,
+        "seed",
+        "must be a whole number >= 0",
+    )
+    _check(chunk_size >= 1, "chunk_size", "must be >= 1")
+    _check(0.0 < confidence < 1.0, "confidence", "must be between 0 and 1")
 
 
 def run(
@@ -871,48 +911,103 @@ def run(
     ``LocalCluster`` of ``n_workers`` processes) each chunk of ``chunk_size`` draws is a
     task. ``progress(chunks_done, chunks_total)`` is called as chunks finish.
     """
+    return sweep(
+        config,
+        None,
+        [None],
+        draws,
+        seed,
+        client=client,
+        scheduler_address=scheduler_address,
+        use_dask=use_dask,
+        n_workers=n_workers,
+        chunk_size=chunk_size,
+        progress=progress,
+        confidence=confidence,
+        keep_samples=keep_samples,
+    )[0]
+
+
+def with_value(config: ScenarioConfig, path: str, value: Any) -> ScenarioConfig:
+    """``config`` with the input at dotted ``path`` set to ``value`` (validated).
+
+    Paths follow ``config_to_dict``: ``breach.weekly_hazard``, ``ceasefire.p_never``,
+    ``capacity.ua_trainees_per_week``; a policy is addressed by name:
+    ``policies.wait.lead_weeks``.
+    """
+    _check(isinstance(path, str) and bool(path), "path", "must be a dotted field name")
+    data: Any = config_to_dict(config)
+    parts = path.split(".")
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        where = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            matches = [p for p in node if p.get("name") == part]
+            _check(bool(matches), where, f"no policy named {part!r}")
+            node = matches[0]
+        else:
+            _check(isinstance(node, dict) and part in node, where, "unknown field")
+            node = node[part]
+            if node is None:
+                raise ConfigError(where, "unknown field")
+    last = parts[-1]
+    _check(isinstance(node, dict) and last in node, path, "unknown field")
+    node[last] = value
+    return config_from_dict(data)
+
+
+def sweep(
+    config: ScenarioConfig,
+    path: str | None,
+    values: Sequence[Any],
+    draws: int,
+    seed: int,
+    *,
+    client: Any | None = None,
+    scheduler_address: str | None = None,
+    use_dask: bool = False,
+    n_workers: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: ProgressCallback | None = None,
+    confidence: float = 0.95,
+    keep_samples: bool = False,
+) -> list[MonteCarloResult]:
+    """One run per value of the input at ``path`` (see ``with_value``), same draws and seed.
+
+    Every value sees the same random numbers, so the curve across values is smooth and the
+    result for each value equals ``run(with_value(config, path, value), draws, seed)``. All
+    chunks of all values are submitted at once when running on Dask.
+    """
     if not isinstance(config, ScenarioConfig):
         raise TypeError("config must be a ScenarioConfig")
-    _check(
-        isinstance(draws, int) and not isinstance(draws, bool) and 1 <= draws <= 10**9,
-        "draws",
-        "must be a whole number in 1..1000000000",
-    )
-    _check(
-        isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0,
-        "seed",
-        "must be a whole number >= 0",
-    )
-    _check(chunk_size >= 1, "chunk_size", "must be >= 1")
-    _check(0.0 < confidence < 1.0, "confidence", "must be between 0 and 1")
+    _check_run_arguments(draws, seed, chunk_size, confidence)
+    _check(len(values) >= 1, "values", "at least one value is needed")
+    configs = [config if path is None else with_value(config, path, v) for v in values]
     chunks = _chunks(draws, chunk_size)
+    tasks = [(c, seed, start, stop) for c in configs for start, stop in chunks]
     began = time.perf_counter()
-    backend = "local"
-    if client is not None:
-        parts = _simulate_dask(client, config, seed, chunks, progress)
-        backend = "dask"
-    elif scheduler_address is not None or use_dask:
-        from distributed import Client, LocalCluster
-
-        backend = "dask"
-        if scheduler_address is not None:
-            with Client(scheduler_address) as own_client:
-                parts = _simulate_dask(own_client, config, seed, chunks, progress)
-        else:
-            with (
-                LocalCluster(
-                    n_workers=n_workers or 2,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                ) as cluster,
-                Client(cluster) as own_client,
-            ):
-                parts = _simulate_dask(own_client, config, seed, chunks, progress)
-    else:
-        parts = _simulate_local(config, seed, chunks, progress)
-    elapsed = time.perf_counter() - began
-    return _assemble(config, draws, seed, confidence, parts, keep_samples, elapsed, backend)
+    parts, backend = _execute(
+        tasks,
+        client=client,
+        scheduler_address=scheduler_address,
+        use_dask=use_dask,
+        n_workers=n_workers,
+        progress=progress,
+    )
+    elapsed = (time.perf_counter() - began) / len(configs)
+    return [
+        _assemble(
+            c,
+            draws,
+            seed,
+            confidence,
+            parts[i * len(chunks) : (i + 1) * len(chunks)],
+            keep_samples,
+            elapsed,
+            backend,
+        )
+        for i, c in enumerate(configs)
+    ]
 
 
 def _assemble(
