@@ -316,3 +316,38 @@ def test_heuristic_column_generation_is_valid_and_never_worse_than_greedy(p):
     assert_valid(plan, p)
     assert plan.savings_cents >= greedy(p).savings_cents
     assert plan.savings_cents <= brute_force_savings(p)
+
+
+def medium_problem(seed, nations=14):
+    import random
+
+    rng = random.Random(seed)
+    parts = [ms(f"B{i}") for i in range(nations // 2)]
+    parts += [ms(f"M{i}", False) for i in range(nations - nations // 2 - 2)]
+    parts += [Participant("UA", Status.UKRAINE), Participant("NO", Status.EEA_EFTA)]
+    codes = [x.nation for x in parts]
+    needs = [
+        need(
+            c,
+            rng.randint(1, 300),
+            rng.randint(1000, 10**6),
+            item=f"i{k}",
+            year=rng.randint(2026, 2028),
+        )
+        for k in range(2)
+        for c in rng.sample(codes, rng.randint(8, len(codes)))
+    ]
+    excl = frozenset(frozenset(rng.sample(codes, 2)) for _ in range(3))
+    return problem(needs, parts, max_participants=4, exclusions=excl, max_delivery_spread_years=1)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_medium_problem_exact_vs_column_generation(seed):
+    p = medium_problem(seed)
+    exact = optimize(p, SolverSettings(time_limit_s=20))
+    heuristic = optimize(p, SolverSettings(time_limit_s=20, max_columns=10))
+    g = greedy(p)
+    assert exact.exact and not heuristic.exact
+    for plan in (exact, heuristic, g):
+        assert_valid(plan, p)
+    assert exact.savings_cents >= heuristic.savings_cents >= g.savings_cents > 0

@@ -693,7 +693,10 @@ def _optimise_item(
         time_limit=deadline - time.perf_counter(),
         start=start,
     )
-    chosen = _complete(model, [g for g, v in zip(columns, values, strict=True) if v > 0.5])
+    picked = [g for g, v in zip(columns, values, strict=True) if v > 0.5]
+    if sum(len(g) for g in picked) != len({i for g in picked for i in g}):
+        picked, optimal = [], False  # no valid incumbent (time limit): start from greedy
+    chosen = _complete(model, picked or greedy_groups)
     if not exhaustive or not optimal:
         chosen = _local_search(model, chosen, settings.local_search_rounds)
     # never worse than greedy (guards against a time-limited or numerically off MILP)
