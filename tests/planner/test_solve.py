@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from muster.planner import Plan, Problem, greedy_plan, lp_bound, score, solve, validate
+from muster.planner.problem import Cohort, Course, Pledge, Request, Site
+
+from .strategies import brute_force_optimum, problems
+
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(problems())
+def test_every_plan_is_valid_and_ordered(problem: Problem) -> None:
+    g = greedy_plan(problem)
+    assert validate(problem, g) == []
+    plan = solve(problem, time_limit=2.0, seed=1, workers=1)
+    assert validate(problem, plan) == []
+    obj = score(problem, plan).weighted_trainees
+    assert score(problem, g).weighted_trainees <= obj + 1e-9
+    assert lp_bound(problem) >= obj - 1e-6
+    assert plan.stats.bound is None or plan.stats.bound >= obj - 1e-6
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_sites=2, max_courses=1, max_weeks=3, max_requests=2, max_pledges=2, tiny=True))
+def test_cpsat_optimum_equals_exhaustive_search(problem: Problem) -> None:
+    plan = solve(problem, time_limit=5.0, seed=0, workers=1, deterministic=True)
+    assert validate(problem, plan) == []
+    assert score(problem, plan).weighted_trainees == brute_force_optimum(problem)
+
+
+@settings(max_examples=10, deadline=None)
+@given(problems())
+def test_deterministic_mode_is_reproducible(problem: Problem) -> None:
+    a = solve(problem, time_limit=1.0, seed=7, deterministic=True)
+    b = solve(problem, time_limit=1.0, seed=7, deterministic=True)
+    assert a.cohorts == b.cohorts
+
+
+@settings(max_examples=20, deadline=None)
+@given(problems())
+def test_problem_and_plan_round_trip_through_dicts(problem: Problem) -> None:
+    import json
+
+    plan = greedy_plan(problem)
+    p2 = Problem.from_dict(json.loads(json.dumps(problem.to_dict())))
+    assert p2 == problem
+    pl2 = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
+    assert pl2.cohorts == plan.cohorts
+    assert score(p2, pl2) == score(problem, plan)
+
+
+def _one_site_problem(**kw) -> Problem:
+    base = dict(
+        horizon_weeks=6,
+        courses=(Course("C1", "artillery", 2, 10, 2),),
+        sites=(Site("S1", "Grafenwöhr", 15, ("C1",), False, 900.0),),
+        pledges=(Pledge("P1", "DE", "artillery", 2, 0, 5),),
+        requests=(Request("R1", "C1", 30, 0, 5, 1.0),),
+        conditions={},
+    )
+    base.update(kw)
+    return Problem(**base)
+
+
+def test_validator_names_each_broken_rule() -> None:
+    p = _one_site_problem()
+    bad = Plan(
+        (
+            Cohort("a", "R1", "S1", 0, 1, 12, {"P1": 2}),  # class too big
+            Cohort("b", "R1", "S1", 1, 2, 8, {"P1": 1}),  # too few instructors, capacity
+            Cohort("c", "R1", "S1", 5, 6, 5, {"P1": 2}),  # outside window/horizon
+        )
+    )
+    kinds = {v.kind for v in validate(p, bad)}
+    assert {"class_size", "instructors", "site_capacity", "window", "horizon"} <= kinds
+    assert "pledge_overuse" in kinds
+
+
+def test_eu_only_pledge_cannot_teach_in_ukraine() -> None:
+    p = _one_site_problem(
+        sites=(Site("UA1", "Lviv", 20, ("C1",), True, 0.0, ("ceasefire",)),),
+        conditions={"ceasefire": frozenset(range(6))},
+    )
+    plan = Plan((Cohort("a", "R1", "UA1", 0, 1, 10, {"P1": 2}),))
+    assert "pledge_eu_only" in {v.kind for v in validate(p, plan)}
+    assert solve(p, time_limit=1.0).cohorts == ()
+
+
+def test_solver_beats_greedy_on_a_trap() -> None:
+    # greedy serves the early-deadline low-priority request first and blocks the site
+    p = _one_site_problem(
+        requests=(
+            Request("low", "C1", 10, 0, 3, 1.0),
+            Request("high", "C1", 10, 0, 4, 5.0),
+        ),
+        sites=(Site("S1", "Grafenwöhr", 10, ("C1",), False, 900.0),),
+        horizon_weeks=5,
+        pledges=(Pledge("P1", "DE", "artillery", 2, 0, 1),),
+    )
+    g = score(p, greedy_plan(p)).weighted_trainees
+    s = score(p, solve(p, time_limit=2.0)).weighted_trainees
+    assert g == 10 and s == 50
