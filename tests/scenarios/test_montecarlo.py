@@ -33,7 +33,7 @@ from muster.scenarios.montecarlo import (
     wait_policy,
     with_value,
 )
-from muster.scenarios.phases import Phase
+from muster.scenarios.phases import Phase, first_week_at_least
 
 
 def same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -295,6 +295,16 @@ def test_open_weeks_are_ceasefire_weeks(config, seed, draw) -> None:
         if policy.requires_parameters and opened:
             assert detail.parameters_week is not None
             assert min(opened) >= detail.parameters_week + policy.reopen_weeks
+    # the detail agrees with the bulk simulation of the same draw
+    bulk = simulate_draws(config, seed, draw, draw + 1)
+    first = first_week_at_least(detail.phases, Phase.CEASEFIRE)
+    assert (None if np.isnan(bulk.ceasefire_week[0]) else int(bulk.ceasefire_week[0])) == first
+    changes = list(zip(detail.phases, detail.phases[1:], strict=False))
+    assert bulk.breaches[0] == changes.count((Phase.CEASEFIRE, Phase.HOSTILITIES))
+    for policy in config.policies:
+        for metric, value in detail.metrics[policy.name].items():
+            expected = bulk.metrics[policy.name][metric][0]
+            assert (value is None and np.isnan(expected)) or value == expected
 
 
 def test_proactive_beats_wait_by_default() -> None:
