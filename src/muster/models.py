@@ -6,8 +6,8 @@ from muster.db import Base
 from muster.guarantees.models import Contribution, ForceRequirement
 from muster.procurement.models import CapabilityCoalition, JointProcurement, LoanRequest, Need
 from muster.reference.models import Course, Nation, Phase, PriorityArea
-from muster.scenarios.models import Condition, PhaseEvent, Scenario
-from muster.training.models import Cohort, Pledge, Site, TrainingRequest, TrainingTotal
+from muster.scenarios.models import Condition, ConditionEvent, PhaseEvent, Scenario
+from muster.training.models import Cohort, Plan, Pledge, Site, TrainingRequest, TrainingTotal
 
 __all__ = [
     "ApiToken",
@@ -16,6 +16,7 @@ __all__ = [
     "CapabilityCoalition",
     "Cohort",
     "Condition",
+    "ConditionEvent",
     "Contribution",
     "Course",
     "ForceRequirement",
@@ -24,6 +25,7 @@ __all__ = [
     "Nation",
     "Need",
     "Phase",
+    "Plan",
     "PhaseEvent",
     "PriorityArea",
     "Pledge",

@@ -28,6 +28,7 @@ WRITERS: dict[str, set[str]] = {
     "scenarios": {"admin", "planner"},
     "phase-events": {"admin", "planner"},
     "conditions": {"admin", "planner"},
+    "condition-events": {"admin", "planner"},
     "force-requirements": {"admin", "planner"},
     "contributions": {"admin", "planner", "latvia"},
     "capability-coalitions": {"admin", "planner"},
@@ -125,6 +126,9 @@ def payload(resource: str, user: str, client, admin) -> dict:
     if resource == "phase-events":
         scenario = _first(client, admin, "scenarios")
         return {"scenario_id": scenario["id"], "date": "2027-05-03", "phase": "truce"}
+    if resource == "condition-events":
+        scenario = _first(client, admin, "scenarios")
+        return {"scenario_id": scenario["id"], "date": "2027-05-03", "condition": "us_backstop"}
     if resource == "conditions":
         return {"name": f"test_condition_{n}", "description": "test"}
     if resource == "force-requirements":

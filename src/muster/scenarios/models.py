@@ -36,3 +36,17 @@ class Condition(Versioned, Base):
     name: Mapped[str] = mapped_column(String(60), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     holds: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ConditionEvent(Versioned, Base):
+    """In a scenario, from `date` (a Monday) on, the named condition holds (or stops holding).
+
+    Without events a condition keeps its current truth (`Condition.holds`) over the horizon.
+    """
+
+    __tablename__ = "condition_events"
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    condition: Mapped[str] = mapped_column(String(60))
+    holds: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")

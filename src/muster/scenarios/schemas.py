@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from muster.schemas import ReadBase, StrictInput, make_update
 
@@ -50,3 +50,40 @@ class ConditionOut(ReadBase, ConditionIn):
 
 
 ConditionUpdate = make_update(ConditionIn, "ConditionUpdate")
+
+
+class ConditionEventIn(StrictInput):
+    scenario_id: int = Field(ge=1)
+    date: dt.date = Field(description="Moved to the Monday of its week", examples=["2027-01-04"])
+    condition: str = Field(min_length=1, max_length=60, examples=["ceasefire_parameters_agreed"])
+    holds: bool = True
+    note: str = ""
+
+
+class ConditionEventOut(ReadBase, ConditionEventIn):
+    pass
+
+
+ConditionEventUpdate = make_update(ConditionEventIn, "ConditionEventUpdate")
+
+
+class SiteReadiness(BaseModel):
+    site_id: int
+    site: str
+    condition: str
+    open_now: bool
+    blocking: list[str] = Field(description="Parts of the condition that do not hold now")
+    first_open_week: dt.date | None = Field(description="First week in the horizon it opens")
+    weeks_from_now: int | None
+
+
+class Usable(BaseModel):
+    scenario_id: int
+    week: dt.date
+    phase: str
+    conditions: dict[str, bool]
+    open_sites: list[int]
+    closed_sites: list[int]
+    pledges_usable: list[int]
+    pledges_usable_in_ukraine: list[int]
+    contributions_usable: list[int]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.db import Base, Versioned
@@ -76,3 +76,27 @@ class TrainingTotal(Versioned, Base):
     as_of: Mapped[dt.date] = mapped_column(Date, unique=True)
     cumulative_trained: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(Text, default="")
+
+
+class Plan(Versioned, Base):
+    """A training plan: the solver job, its inputs' snapshot, statistics and cohorts.
+
+    Status runs queued → running → done (or failed / cancelled); one done plan can be
+    approved, which writes its cohorts into the `cohorts` table.
+    """
+
+    __tablename__ = "plans"
+    name: Mapped[str] = mapped_column(String(120), default="")
+    scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    horizon_start: Mapped[dt.date] = mapped_column(Date)
+    horizon_weeks: Mapped[int] = mapped_column(Integer)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    inputs: Mapped[dict] = mapped_column(JSON, default=dict)
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    progress: Mapped[list] = mapped_column(JSON, default=list)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    approved_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
