@@ -45,6 +45,8 @@ def test_pro_rata_largest_remainder_small_example():
     res = allocate(reqs(("LV", 50), ("EE", 50), ("LT", 50)), envelope_cents=10)
     assert res.by_nation() == {"LV": 3, "EE": 4, "LT": 3}
     assert res.oversubscribed and res.allocated_cents == 10
+    rows = res.to_rows()
+    assert rows[0][0] == "nation" and rows[-1] == ("TOTAL", 150, 10, 140) and len(rows) == 5
 
 
 def test_pro_rata_doubled_requests_halve():

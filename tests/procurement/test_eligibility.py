@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -126,6 +127,11 @@ def test_origin_partner_components_do_not_count_unless_configured():
     assert check(
         proc(PL, DE, items=[item]), RuleSettings(min_eu_origin_share=Decimal("0.5"))
     ).eligible
+
+
+def test_origin_share_setting_validated():
+    with pytest.raises(ValueError):
+        RuleSettings(min_eu_origin_share=Decimal("1.5"))
 
 
 def test_origin_without_components_fails():

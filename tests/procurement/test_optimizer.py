@@ -72,6 +72,8 @@ def test_two_equal_nations_each_save_twenty_percent():
     assert jp.quantity == 20
     assert plan.savings_by_nation() == {"DE": 200_00, "PL": 200_00}
     assert plan.savings_by_area() == {"ammo": 400_00}
+    rows = plan.to_rows()
+    assert len(rows) == 3 and rows[1][4] == 80_00 and {r[5] for r in rows[1:]} == {"PL", "DE"}
 
 
 def test_needs_of_one_nation_are_consolidated():

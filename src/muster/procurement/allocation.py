@@ -61,6 +61,23 @@ class AllocationResult:
     def by_nation(self) -> dict[str, int]:
         return {a.nation: a.allocated_cents for a in self.allocations}
 
+    def to_rows(self) -> list[tuple]:
+        """Header row, one row per nation, then a total row, ready for a spreadsheet writer."""
+        rows: list[tuple] = [("nation", "requested_cents", "allocated_cents", "shortfall_cents")]
+        rows += [
+            (a.nation, a.requested_cents, a.allocated_cents, a.shortfall_cents)
+            for a in self.allocations
+        ]
+        rows.append(
+            (
+                "TOTAL",
+                self.requested_cents,
+                self.allocated_cents,
+                self.requested_cents - self.allocated_cents,
+            )
+        )
+        return rows
+
 
 def _validate(requests: Sequence[LoanRequest], envelope_cents: int) -> None:
     if envelope_cents < 0:

@@ -93,6 +93,10 @@ class RuleSettings:
     min_eu_origin_share: Decimal = DEFAULT_MIN_EU_ORIGIN_SHARE
     counted_origins: frozenset[Status] = DEFAULT_COUNTED_ORIGINS
 
+    def __post_init__(self) -> None:
+        if not Decimal(0) <= self.min_eu_origin_share <= Decimal(1):
+            raise ValueError("min_eu_origin_share must be within [0, 1]")
+
 
 @dataclass(frozen=True)
 class RuleFailure:

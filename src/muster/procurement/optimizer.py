@@ -204,6 +204,44 @@ class AggregationPlan:
             out[p.area] += p.savings_cents
         return dict(sorted(out.items()))
 
+    def to_rows(self) -> list[tuple]:
+        """Header row then one row per member of each procurement, for a spreadsheet."""
+        rows: list[tuple] = [
+            (
+                "procurement",
+                "item",
+                "area",
+                "participants",
+                "unit_price_cents",
+                "nation",
+                "need_ids",
+                "quantity",
+                "alone_cents",
+                "cost_cents",
+                "savings_cents",
+                "safe_eligible",
+            )
+        ]
+        for k, p in enumerate(self.procurements, start=1):
+            for m in p.members:
+                rows.append(
+                    (
+                        k,
+                        p.item,
+                        p.area,
+                        " ".join(p.participants),
+                        p.unit_price_cents,
+                        m.nation,
+                        " ".join(m.need_ids),
+                        m.quantity,
+                        m.alone_cents,
+                        m.cost_cents,
+                        m.savings_cents,
+                        p.safe_eligible,
+                    )
+                )
+        return rows
+
 
 @dataclass(frozen=True)
 class Comparison:
