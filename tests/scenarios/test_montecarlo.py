@@ -201,9 +201,32 @@ def test_dask_gives_the_same_numbers_as_local() -> None:
             chunk_size=400,
             progress=lambda d, t: calls.append((d, t)),
         )
+
+        def stop(done: int, total: int) -> None:
+            raise Stop
+
+        with pytest.raises(Stop):
+            run(config, draws, seed=99, client=client, chunk_size=100, progress=stop)
     assert remote.backend == "dask"
     assert_identical(local, remote)
     assert sorted(calls) == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+class Stop(Exception):
+    pass
+
+
+def test_progress_callback_can_stop_a_run() -> None:
+    calls: list[int] = []
+
+    def stop_after_two(done: int, total: int) -> None:
+        calls.append(done)
+        if done == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run(ScenarioConfig(horizon_weeks=20), 1000, seed=0, chunk_size=100, progress=stop_after_two)
+    assert calls == [1, 2]
 
 
 def test_progress_local() -> None:

@@ -837,10 +837,14 @@ def _simulate_dask(
     futures = [client.submit(simulate_draws, *task, pure=False) for task in tasks]
     position = {future.key: i for i, future in enumerate(futures)}
     results: list[ChunkResult | None] = [None] * len(futures)
-    for done, future in enumerate(as_completed(futures), start=1):
-        results[position[future.key]] = future.result()
-        if progress is not None:
-            progress(done, len(futures))
+    try:
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[position[future.key]] = future.result()
+            if progress is not None:
+                progress(done, len(futures))
+    except BaseException:
+        client.cancel(futures)  # stopped (e.g. by the progress callback) or failed
+        raise
     return [r for r in results if r is not None]
 
 
@@ -909,7 +913,8 @@ def run(
     Without ``client``, ``scheduler_address`` or ``use_dask`` it runs in-process. With a
     Dask ``client`` (or a scheduler address to connect to, or ``use_dask=True`` for a
     ``LocalCluster`` of ``n_workers`` processes) each chunk of ``chunk_size`` draws is a
-    task. ``progress(chunks_done, chunks_total)`` is called as chunks finish.
+    task. ``progress(chunks_done, chunks_total)`` is called as chunks finish; an exception
+    raised from it stops the run (pending Dask tasks are cancelled) and propagates.
     """
     return sweep(
         config,
