@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from muster.config import get_settings
 from muster.crud import Resource, require, require_all
 from muster.errors import Invalid
+from muster.procurement import allocation, eligibility, loans
 from muster.procurement.models import CapabilityCoalition, JointProcurement, LoanRequest, Need
 from muster.procurement.schemas import (
     CapabilityCoalitionIn,
@@ -112,3 +118,176 @@ LOAN_REQUESTS = Resource(
     tags=("procurement",),
 )
 RESOURCES = (COALITIONS, NEEDS, JOINT_PROCUREMENTS, LOAN_REQUESTS)
+
+
+# --- rules, allocation, loans and the deadline board over the stored data -----------------
+
+PARTNER_STATUS = eligibility.Status.SDP_PARTNER
+
+
+def participant_status(nation: Nation) -> eligibility.Status:
+    """A nation's standing under SAFE, from its reference flags."""
+    if nation.code == eligibility.UKRAINE:
+        return eligibility.Status.UKRAINE
+    if nation.eu_member:
+        return eligibility.Status.MEMBER_STATE
+    if nation.eea_efta:
+        return eligibility.Status.EEA_EFTA
+    if nation.partner:
+        return PARTNER_STATUS
+    return eligibility.Status.OTHER
+
+
+def participants(
+    *, db_session: Session, codes: list[str], agreements: frozenset[str] = frozenset()
+) -> tuple[eligibility.Participant, ...]:
+    """Participants for the rules: a nation borrows under SAFE when it has a loan request."""
+    borrowers = set(
+        db_session.scalars(
+            select(LoanRequest.nation).where(LoanRequest.status != "withdrawn")
+        ).all()
+    )
+    nations = {n.code: n for n in db_session.scalars(select(Nation).where(Nation.code.in_(codes)))}
+    return tuple(
+        eligibility.Participant(
+            nation=code,
+            status=participant_status(nations[code]),
+            borrows_under_safe=code in borrowers,
+            has_agreement=code in agreements,
+        )
+        for code in codes
+        if code in nations
+    )
+
+
+def check_joint_procurement(
+    *,
+    db_session: Session,
+    id: int,
+    on: dt.date | None = None,
+    single_nation_until: dt.date | None = None,
+) -> eligibility.EligibilityResult:
+    """Run every SAFE rule on a stored joint procurement; the result names each failed rule."""
+    from muster.crud import get
+
+    row = get(db_session=db_session, resource=JOINT_PROCUREMENTS, id=id)
+    share = Decimal(row.eu_origin_share)
+    per_mille = int(share * 1000)
+    item = eligibility.ProcurementItem(
+        name=row.item,
+        components=(
+            eligibility.ComponentOrigin(eligibility.Status.MEMBER_STATE, per_mille),
+            eligibility.ComponentOrigin(eligibility.Status.OTHER, 1000 - per_mille),
+        ),
+    )
+    procurement = eligibility.Procurement(
+        participants=participants(db_session=db_session, codes=list(row.participants)),
+        items=(item,),
+        procured_on=on or row.contract_date or dt.date.today(),
+    )
+    settings = eligibility.RuleSettings(
+        single_nation_until=single_nation_until or eligibility.DEFAULT_SINGLE_NATION_UNTIL
+    )
+    return eligibility.check(procurement, settings)
+
+
+def allocate_envelope(
+    *, db_session: Session, rule: str = "pro_rata", envelope_cents: int | None = None
+) -> allocation.AllocationResult:
+    """Share the loan envelope among the nations' requests (summed per nation) under `rule`."""
+    if rule not in {r.value for r in allocation.AllocationRule}:
+        raise Invalid(
+            f"unknown allocation rule '{rule}'; use one of "
+            f"{', '.join(r.value for r in allocation.AllocationRule)}",
+            field="rule",
+        )
+    totals: dict[str, int] = {}
+    for row in db_session.scalars(
+        select(LoanRequest).where(LoanRequest.status != "withdrawn").order_by(LoanRequest.nation)
+    ):
+        totals[row.nation] = totals.get(row.nation, 0) + row.amount_cents
+    requests = [allocation.LoanRequest(nation=n, amount_cents=a) for n, a in totals.items()]
+    envelope = (
+        envelope_cents if envelope_cents is not None else (get_settings().loan_envelope_cents)
+    )
+    if envelope <= 0:
+        raise Invalid("the envelope must be positive", field="envelope_cents")
+    return allocation.allocate(requests, envelope_cents=envelope, rule=rule)
+
+
+def loan_schedule(
+    *,
+    db_session: Session,
+    nation: str,
+    annual_rate: Decimal,
+    start: dt.date,
+    frequency: str = "annual",
+    amortisation: str = "linear",
+    rule: str = "pro_rata",
+) -> loans.RepaymentSchedule:
+    """Repayment schedule of a nation's allocated loan (45 years, 10 years' grace)."""
+    result = allocate_envelope(db_session=db_session, rule=rule)
+    allocated = next((a.allocated_cents for a in result.allocations if a.nation == nation), 0)
+    if allocated <= 0:
+        raise Invalid(f"{nation} has no allocated loan", field="nation")
+    if not (Decimal(0) <= annual_rate < Decimal(1)):
+        raise Invalid("annual_rate is a fraction between 0 and 1, e.g. 0.03", field="annual_rate")
+    try:
+        terms = loans.LoanTerms(
+            principal_cents=allocated,
+            annual_rate=annual_rate,
+            start=start,
+            frequency=loans.Frequency(frequency),
+            amortisation=loans.Amortisation(amortisation),
+        )
+    except ValueError as exc:
+        raise Invalid(str(exc), field="frequency") from exc
+    return loans.repayment_schedule(terms)
+
+
+@dataclass(frozen=True)
+class DeadlineFlag:
+    area_code: str
+    lead_nation: str | None
+    lead_deadline: dt.date
+    contract_deadline: dt.date | None
+    status: str
+    level: str  # ok, due_soon, overdue
+    reasons: tuple[str, ...]
+
+
+def deadline_board(
+    *, db_session: Session, today: dt.date, warn_days: int = 30
+) -> list[DeadlineFlag]:
+    """Coalitions flagged when a lead nation or a contract is missing as its date nears or
+    passes."""
+    out = []
+    for row in db_session.scalars(
+        select(CapabilityCoalition).order_by(CapabilityCoalition.area_code)
+    ):
+        reasons, level = [], "ok"
+        checks = []
+        if row.lead_nation is None:
+            checks.append(("no lead nation", row.lead_deadline))
+        if row.contract_deadline and row.status not in ("contracted", "closed"):
+            checks.append(("no contract signed", row.contract_deadline))
+        for what, due in checks:
+            days = (due - today).days
+            if days < 0:
+                reasons.append(f"{what}; deadline {due.isoformat()} passed {-days} days ago")
+                level = "overdue"
+            elif days <= warn_days:
+                reasons.append(f"{what}; deadline {due.isoformat()} in {days} days")
+                level = "due_soon" if level == "ok" else level
+        out.append(
+            DeadlineFlag(
+                row.area_code,
+                row.lead_nation,
+                row.lead_deadline,
+                row.contract_deadline,
+                row.status,
+                level,
+                tuple(reasons),
+            )
+        )
+    return out
