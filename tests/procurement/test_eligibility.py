@@ -15,6 +15,8 @@ from muster.procurement.eligibility import (
     RuleSettings,
     Status,
     check,
+    eu_share_components,
+    status_from_flags,
 )
 
 PL = Participant("PL", Status.MEMBER_STATE, borrows_under_safe=True)
@@ -132,6 +134,21 @@ def test_origin_partner_components_do_not_count_unless_configured():
 def test_origin_share_setting_validated():
     with pytest.raises(ValueError):
         RuleSettings(min_eu_origin_share=Decimal("1.5"))
+
+
+def test_eu_share_components_and_status_from_flags():
+    item = ProcurementItem("x", eu_share_components(Decimal("0.65")))
+    assert check(proc(PL, DE, items=[item])).eligible
+    item = ProcurementItem("x", eu_share_components(Decimal("0.6499999999")))
+    assert not check(proc(PL, DE, items=[item])).eligible
+    with pytest.raises(ValueError):
+        eu_share_components(Decimal("1.01"))
+    flags = {"eu_member": False, "eea_efta": False, "partner": False}
+    assert status_from_flags(nation="UA", **flags) is Status.UKRAINE
+    assert status_from_flags(nation="US", **flags) is Status.OTHER
+    assert status_from_flags(nation="PL", **{**flags, "eu_member": True}) is Status.MEMBER_STATE
+    assert status_from_flags(nation="NO", **{**flags, "eea_efta": True}) is Status.EEA_EFTA
+    assert status_from_flags(nation="GB", **{**flags, "partner": True}) is Status.SDP_PARTNER
 
 
 def test_origin_without_components_fails():

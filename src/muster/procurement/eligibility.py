@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 REGULATION = "Council Regulation (EU) 2025/1106 of 27 May 2025 (SAFE)"
@@ -74,6 +74,33 @@ class ProcurementItem:
 
     name: str
     components: tuple[ComponentOrigin, ...] = ()
+
+
+def eu_share_components(eu_share: Decimal) -> tuple[ComponentOrigin, ...]:
+    """Components from a single EU/EEA/UA cost share (e.g. a stored `eu_origin_share`).
+
+    The share becomes integer weights in billionths, rounded down, so rounding can never make
+    an item look more European than it is.
+    """
+    share = Decimal(eu_share)
+    if not Decimal(0) <= share <= Decimal(1):
+        raise ValueError("eu_share must be within [0, 1]")
+    scale = 10**9
+    eu = int((share * scale).to_integral_value(rounding=ROUND_DOWN))
+    return (ComponentOrigin(Status.MEMBER_STATE, eu), ComponentOrigin(Status.OTHER, scale - eu))
+
+
+def status_from_flags(*, nation: str, eu_member: bool, eea_efta: bool, partner: bool) -> Status:
+    """A participant status from the reference table's flags (partners as SDP partners)."""
+    if nation == UKRAINE:
+        return Status.UKRAINE
+    if eu_member:
+        return Status.MEMBER_STATE
+    if eea_efta:
+        return Status.EEA_EFTA
+    if partner:
+        return Status.SDP_PARTNER
+    return Status.OTHER
 
 
 @dataclass(frozen=True)

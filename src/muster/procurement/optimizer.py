@@ -64,7 +64,7 @@ class Need:
     item: str
     quantity: int
     unit_cost_cents: int
-    delivery_year: int
+    delivery_year: int | None = None  # None: any year, never limits a group's spread
 
     def __post_init__(self) -> None:
         if self.quantity <= 0:
@@ -295,7 +295,7 @@ class _Demand:
     area: str
     quantity: int
     alone_cents: int
-    delivery_year: int
+    delivery_year: int | None
     need_ids: tuple[str, ...]
 
 
@@ -325,7 +325,9 @@ def _consolidate(problem: AggregationProblem) -> dict[str, list[_Demand]]:
                 area=area_of[item],
                 quantity=sum(n.quantity for n in needs),
                 alone_cents=sum(n.quantity * n.unit_cost_cents for n in needs),
-                delivery_year=min(n.delivery_year for n in needs),
+                delivery_year=min(
+                    (n.delivery_year for n in needs if n.delivery_year is not None), default=None
+                ),
                 need_ids=tuple(n.id for n in needs),
             )
         )
@@ -385,10 +387,10 @@ class _ItemModel:
         if any(not self.compatible[i][j] for i in group):
             return False
         spread = self.problem.max_delivery_spread_years
-        if spread is not None and group:
-            years = [self.demands[i].delivery_year for i in group]
-            y = self.demands[j].delivery_year
-            if max(*years, y) - min(*years, y) > spread:
+        if spread is not None:
+            years = [self.demands[i].delivery_year for i in (*group, j)]
+            known = [y for y in years if y is not None]
+            if known and max(known) - min(known) > spread:
                 return False
         return True
 
@@ -590,7 +592,10 @@ def _enumerate_groups(model: _ItemModel, limit: int, deadline: float) -> list[Gr
     seen = 0
     k_max = model.problem.max_participants
     spread = model.problem.max_delivery_spread_years
-    years = [d.delivery_year for d in model.demands]
+    # unknown years never limit the spread: (lo, hi) of an empty set is (+big, −big)
+    big = 10**9
+    lows = [big if d.delivery_year is None else d.delivery_year for d in model.demands]
+    highs = [-big if d.delivery_year is None else d.delivery_year for d in model.demands]
     safe = model.problem.safe_financed
 
     def grow(group: Group, candidates: int, lo: int, hi: int) -> None:
@@ -599,7 +604,7 @@ def _enumerate_groups(model: _ItemModel, limit: int, deadline: float) -> list[Gr
             low_bit = candidates & -candidates
             j = low_bit.bit_length() - 1
             candidates ^= low_bit
-            y_lo, y_hi = min(lo, years[j]), max(hi, years[j])
+            y_lo, y_hi = min(lo, lows[j]), max(hi, highs[j])
             if spread is not None and y_hi - y_lo > spread:
                 continue
             g = (*group, j)
@@ -614,7 +619,7 @@ def _enumerate_groups(model: _ItemModel, limit: int, deadline: float) -> list[Gr
     if k_max >= 2:
         for i in range(model.m):
             later = model.partners[i] >> (i + 1) << (i + 1)
-            grow((i,), later, years[i], years[i])
+            grow((i,), later, lows[i], highs[i])
     return out
 
 
