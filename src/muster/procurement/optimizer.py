@@ -653,6 +653,57 @@ def _price_columns(model: _ItemModel, duals: Sequence[float], tol: float) -> lis
 
 
 # ---------------------------------------------------------------------------- MILP
+def _add_columns_with_savings(lp: highspy.HighsLp, model: _ItemModel, columns: list[Group]) -> None:
+    """One variable x_G ∈ [0, 1] per candidate group, costing −savings(G) (we minimise)."""
+    n = len(columns)
+    lp.num_col_ = n
+    lp.col_cost_ = np.array([-float(model.savings(g)) for g in columns])
+    lp.col_lower_ = np.zeros(n)
+    lp.col_upper_ = np.ones(n)
+
+
+def _each_demand_in_at_most_one_group(
+    lp: highspy.HighsLp, model: _ItemModel, columns: list[Group]
+) -> None:
+    """Σ_{G ∋ n} x_G ≤ 1 for every demand n; a demand in no chosen group buys alone."""
+    lp.num_row_ = model.m
+    lp.row_lower_ = np.full(model.m, -highspy.kHighsInf)
+    lp.row_upper_ = np.ones(model.m)
+    starts = np.zeros(len(columns) + 1, dtype=np.int32)
+    starts[1:] = np.cumsum([len(g) for g in columns])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = np.array([i for g in columns for i in g], dtype=np.int32)
+    lp.a_matrix_.value_ = np.ones(int(starts[-1]))
+
+
+def _solver(settings: SolverSettings, time_limit: float) -> highspy.Highs:
+    """A HiGHS instance with the run's parameters, solving to proven optimality."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", max(0.1, time_limit))
+    h.setOptionValue("threads", settings.threads)
+    h.setOptionValue("random_seed", settings.seed)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.5)  # objective is in cents: half a cent is exact
+    # MIP presolve spends long on the clique structure of wide set-packing models; off, the
+    # root LP is usually integral already (measured: 15 s -> 1.2 s on 17,692 columns)
+    h.setOptionValue("presolve", "off")
+    return h
+
+
+def _warm_start(h: highspy.Highs, columns: list[Group], start: list[Group]) -> None:
+    """Hand the solver a feasible packing (the greedy groups) as its first incumbent."""
+    index = {g: k for k, g in enumerate(columns)}
+    x0 = [0.0] * len(columns)
+    for g in start:
+        if g in index:
+            x0[index[g]] = 1.0
+    sol = highspy.HighsSolution()
+    sol.col_value = x0
+    h.setSolution(sol)
+
+
 def _solve_master(
     model: _ItemModel,
     columns: list[Group],
@@ -664,54 +715,22 @@ def _solve_master(
 ) -> tuple[list[float], list[float], bool]:
     """Set packing over `columns`: maximise Σ savings · x, each demand in at most one group.
 
-    Returns (column values, row duals π ≥ 0, proven optimal). Demands left out buy alone,
-    so the cover rows are `≤ 1` and the empty packing is always feasible.
+    Returns (column values, row duals π ≥ 0 of the LP relaxation, proven optimal).
     """
-    n = len(columns)
     lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = model.m
-    # objective: minimise −savings
-    lp.col_cost_ = np.array([-float(model.savings(g)) for g in columns])
-    lp.col_lower_ = np.zeros(n)
-    lp.col_upper_ = np.ones(n)
-    # cover rows: each demand in at most one chosen group
-    lp.row_lower_ = np.full(model.m, -highspy.kHighsInf)
-    lp.row_upper_ = np.ones(model.m)
-    starts = np.zeros(n + 1, dtype=np.int32)
-    starts[1:] = np.cumsum([len(g) for g in columns])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = starts
-    lp.a_matrix_.index_ = np.array([i for g in columns for i in g], dtype=np.int32)
-    lp.a_matrix_.value_ = np.ones(int(starts[-1]))
+    _add_columns_with_savings(lp, model, columns)
+    _each_demand_in_at_most_one_group(lp, model, columns)
     if integer:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", max(0.1, time_limit))
-    h.setOptionValue("threads", settings.threads)
-    h.setOptionValue("random_seed", settings.seed)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 0.5)  # objective is in cents: half a cent is exact
-    # MIP presolve spends long on the clique structure of wide set-packing models; off, the
-    # root LP is usually integral already (measured: 15 s -> 1.2 s on 17,692 columns)
-    h.setOptionValue("presolve", "off")
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(columns)
+    h = _solver(settings, time_limit)
     h.passModel(lp)
     if integer and start:
-        index = {g: k for k, g in enumerate(columns)}
-        sol = highspy.HighsSolution()
-        x0 = [0.0] * n
-        for g in start:
-            if g in index:
-                x0[index[g]] = 1.0
-        sol.col_value = x0
-        h.setSolution(sol)
+        _warm_start(h, columns, start)
     h.run()
-    status = h.getModelStatus()
     solution = h.getSolution()
-    values = list(solution.col_value) if solution.value_valid else [0.0] * n
-    duals = [max(0.0, -y) for y in solution.row_dual] if not integer else []
-    return values, duals, status == highspy.HighsModelStatus.kOptimal
+    values = list(solution.col_value) if solution.value_valid else [0.0] * len(columns)
+    duals = [max(0.0, -y) for y in solution.row_dual] if solution.dual_valid else []
+    return values, duals, h.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
 def _optimise_item(
