@@ -14,6 +14,7 @@ from muster.scenarios.conditions import parse, weeks_holding
 from muster.scenarios.montecarlo import (
     BLOCK_SIZE,
     METRICS,
+    Agreement,
     BreachModel,
     ConfigError,
     DiscreteWeeks,
@@ -545,3 +546,93 @@ def test_sweep_uses_the_same_draws_for_every_value() -> None:
     assert in_ukraine[0] > in_ukraine[1] > in_ukraine[2]
     # the ceasefire timing does not depend on the hazard
     assert len({r.share_no_ceasefire for r in results}) == 1
+
+
+# ------------------------------------------------------- policies gated by named conditions
+
+
+def test_condition_parameters_equals_requires_parameters() -> None:
+    config = ScenarioConfig(
+        policies=(
+            Policy("flag", 6, True, 2),
+            Policy("text", 6, False, 2, condition="ceasefire_parameters_agreed"),
+            Policy("both", 6, True, 2, condition="phase >= ceasefire"),
+        )
+    )
+    result = run(config, 1200, seed=31)
+    for metric in METRICS:
+        flag = result.samples["flag"][metric]
+        assert same(flag, result.samples["text"][metric])
+        assert same(flag, result.samples["both"][metric])
+
+
+def test_agreements_gate_policies() -> None:
+    config = simple_config(
+        breach=BreachModel(0.0, 0.0, peace_after_weeks=5),
+        agreements=(
+            Agreement("ukrainian_forces_prepared", 1.0, DiscreteWeeks.fixed(3)),
+            Agreement("us_backstop", 1.0, DiscreteWeeks.fixed(20), after="start"),
+            Agreement("parliamentary_approval", 0.0),
+        ),
+        policies=(
+            Policy("prepared", 2, condition="ukrainian_forces_prepared"),
+            Policy(
+                "either", 2, condition="ukrainian_forces_prepared or ceasefire_parameters_agreed"
+            ),
+            Policy("peace", 2, condition="phase >= peace"),
+            Policy("backstop", 2, condition="us_backstop and ukrainian_forces_prepared"),
+            Policy("never", 2, condition="parliamentary_approval"),
+            Policy("always", 2, condition="true"),
+        ),
+    )
+    detail = explain_draw(config, 5, 0)
+    first_open = {name: min(weeks, default=None) for name, weeks in detail.open_weeks.items()}
+    assert first_open == {
+        "prepared": 15,  # ceasefire 10 + 3, then 2 weeks
+        "either": 12,  # parameters agreed at the ceasefire
+        "peace": 17,  # peace after 5 weeks of ceasefire, then 2 weeks
+        "backstop": 22,  # backstop from week 20 of the horizon
+        "never": None,
+        "always": 12,
+    }
+    assert detail.condition_weeks == {
+        "ceasefire_parameters_agreed": 10,
+        "ukrainian_forces_prepared": 13,
+        "us_backstop": 20,
+        "parliamentary_approval": None,
+    }
+    truths = detail.truths_by_week()
+    for policy in config.policies:
+        expr = parse(f"phase >= ceasefire and ({policy.condition})")
+        assert detail.open_weeks[policy.name] <= weeks_holding(expr, detail.phases, truths)
+    again = config_from_dict(json.loads(json.dumps(config_to_dict(config))))
+    assert again == config
+
+
+@pytest.mark.parametrize(
+    ("condition", "fragment"),
+    [
+        ("not us_backstop", "'not' is not supported"),
+        ("phase == ceasefire", "'phase == ceasefire' is not supported"),
+        ("us_backstp", "unknown condition 'us_backstp' at position 0"),
+        ("us_backstop and (", "at position 17"),
+    ],
+)
+def test_policy_condition_errors(condition: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        ScenarioConfig(
+            agreements=(Agreement("us_backstop"),),
+            policies=(Policy("p", 1, condition=condition),),
+        )
+    assert info.value.field == "policies.p.condition"
+    assert fragment in str(info.value)
+
+
+def test_agreements_do_not_change_other_numbers() -> None:
+    plain = run(ScenarioConfig(), 700, seed=17)
+    extended = run(
+        ScenarioConfig(agreements=(Agreement("us_backstop", 0.5, DiscreteWeeks.fixed(4)),)),
+        700,
+        seed=17,
+    )
+    assert_identical(plain, extended)

@@ -44,6 +44,7 @@ __all__ = [
     "PhaseCompare",
     "evaluate",
     "evaluate_weeks",
+    "is_condition_name",
     "is_known_name",
     "is_site_condition",
     "names",
@@ -381,6 +382,11 @@ def names(expr: Expr) -> set[str]:
         elif isinstance(node, And | Or):
             stack.extend(node.operands)
     return found
+
+
+def is_condition_name(name: str) -> bool:
+    """True when ``name`` can name a condition (snake_case, not a keyword)."""
+    return _NAME_PATTERN.fullmatch(name) is not None and name not in _KEYWORDS
 
 
 def is_site_condition(name: str) -> bool:

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Final, TypeAlias
 
 import numpy as np
 
+from muster.scenarios import conditions as cond
 from muster.scenarios.phases import Phase
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "METRICS",
     "MODEL_VERSION",
     "NEVER",
+    "PARAMETERS_AGREED",
+    "Agreement",
     "BreachModel",
     "CeasefireTiming",
     "ConfigError",
@@ -303,6 +306,41 @@ class BreachModel:
         _set(self, "max_ceasefires", _whole(self.max_ceasefires, "breach.max_ceasefires", 1, 20))
 
 
+PARAMETERS_AGREED: Final = "ceasefire_parameters_agreed"
+"""The condition name of the ``parameters`` agreement in policy conditions."""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A named condition that, with ``probability``, becomes true once and stays true.
+
+    It comes ``delay_weeks`` after the first ceasefire (``after="ceasefire"``; never without
+    one) or after the start of the horizon (``after="start"``). Policy conditions name it,
+    e.g. ``ukrainian_forces_prepared`` or ``us_backstop``.
+    """
+
+    name: str
+    probability: float = 1.0
+    delay_weeks: DiscreteWeeks = field(default_factory=lambda: DiscreteWeeks.fixed(0))
+    after: str = "ceasefire"
+
+    def __post_init__(self) -> None:
+        where = f"agreements.{self.name}"
+        _check(
+            isinstance(self.name, str) and cond.is_condition_name(self.name),
+            "agreements.name",
+            "must be a snake_case condition name",
+        )
+        _check(self.name != PARAMETERS_AGREED, "agreements.name", "is set by 'parameters'")
+        _set(self, "probability", _number(self.probability, f"{where}.probability", 0, 1))
+        _check(
+            isinstance(self.delay_weeks, DiscreteWeeks) and self.delay_weeks.p_never < 1e-9,
+            f"{where}.delay_weeks",
+            "must be a discrete distribution whose probabilities sum to 1",
+        )
+        _check(self.after in ("ceasefire", "start"), f"{where}.after", "'ceasefire' or 'start'")
+
+
 @dataclass(frozen=True)
 class TrainingCapacity:
     """Weekly intake on EU sites (always) and Ukrainian sites (when open), and course shape.
@@ -333,6 +371,57 @@ class TrainingCapacity:
             )
 
 
+_ALWAYS_IN_CEASEFIRE: Final = {
+    (">=", Phase.HOSTILITIES),
+    (">", Phase.HOSTILITIES),
+    ("!=", Phase.HOSTILITIES),
+    (">=", Phase.TRUCE),
+    (">", Phase.TRUCE),
+    (">=", Phase.CEASEFIRE),
+}
+_ONLY_IN_PEACE: Final = {(">=", Phase.PEACE), ("==", Phase.PEACE), (">", Phase.CEASEFIRE)}
+
+
+def _check_switch_shape(expr: cond.Expr, field_name: str) -> None:
+    """Policy conditions must stay true once met: no ``not``, only upward phase tests."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cond.Not):
+            raise ConfigError(field_name, "'not' is not supported in policy conditions")
+        if isinstance(node, cond.PhaseCompare):
+            key = (node.op, node.phase)
+            _check(
+                key in _ALWAYS_IN_CEASEFIRE or key in _ONLY_IN_PEACE,
+                field_name,
+                f"'{cond.to_text(node)}' is not supported; sites open in ceasefire or peace, "
+                "use 'phase >= ceasefire' or 'phase >= peace'",
+            )
+        if isinstance(node, cond.And | cond.Or):
+            stack.extend(node.operands)
+
+
+def _switch_week(
+    expr: cond.Expr, switches: Mapping[str, np.ndarray], peace: np.ndarray
+) -> np.ndarray:
+    """First week from which a switch-shaped condition holds within a ceasefire spell."""
+    if isinstance(expr, cond.Const):
+        return np.full(peace.shape, 0 if expr.value else NEVER, dtype=np.int64)
+    if isinstance(expr, cond.Name):
+        return switches[expr.name]
+    if isinstance(expr, cond.PhaseCompare):
+        if (expr.op, expr.phase) in _ONLY_IN_PEACE:
+            return peace
+        return np.zeros(peace.shape, dtype=np.int64)
+    if isinstance(expr, cond.And | cond.Or):
+        combine = np.maximum if isinstance(expr, cond.And) else np.minimum
+        result = _switch_week(expr.operands[0], switches, peace)
+        for operand in expr.operands[1:]:
+            result = combine(result, _switch_week(operand, switches, peace))
+        return result
+    raise ConfigError("policies.condition", f"unsupported condition {cond.to_text(expr)!r}")
+
+
 @dataclass(frozen=True)
 class Policy:
     """When Ukrainian sites open under a policy.
@@ -348,6 +437,7 @@ class Policy:
     lead_weeks: int
     requires_parameters: bool = False
     reactivation_weeks: int | None = None
+    condition: str | None = None
 
     def __post_init__(self) -> None:
         _check(
@@ -365,6 +455,23 @@ class Policy:
         if self.reactivation_weeks is not None:
             field_name = f"policies.{self.name}.reactivation_weeks"
             _set(self, "reactivation_weeks", _whole(self.reactivation_weeks, field_name))
+        if self.condition is not None:
+            field_name = f"policies.{self.name}.condition"
+            _check(isinstance(self.condition, str), field_name, "must be text")
+            try:
+                expr = cond.parse(self.condition)
+            except cond.ConditionError as error:
+                raise ConfigError(field_name, str(error)) from None
+            _check_switch_shape(expr, field_name)
+            _set(self, "condition", cond.to_text(expr))
+
+    @property
+    def required_names(self) -> frozenset[str]:
+        """Condition names the policy waits for (its condition and, maybe, the parameters)."""
+        found = set() if self.condition is None else cond.names(cond.parse(self.condition))
+        if self.requires_parameters:
+            found.add(PARAMETERS_AGREED)
+        return frozenset(found)
 
     @property
     def reopen_weeks(self) -> int:
@@ -403,6 +510,8 @@ class ScenarioConfig:
     )
     baseline: str = ""
     """Policy the differences are taken against; empty means the first policy."""
+    agreements: tuple[Agreement, ...] = ()
+    """Further named conditions (beyond the ceasefire parameters) policies may wait for."""
 
     def __post_init__(self) -> None:
         _set(self, "horizon_weeks", _whole(self.horizon_weeks, "horizon_weeks", 1, 2000))
@@ -432,6 +541,26 @@ class ScenarioConfig:
         _check(len(set(seen)) == len(seen), "policies", "policy names must be unique")
         if self.baseline == "":
             _set(self, "baseline", seen[0])
+        _check(
+            isinstance(self.agreements, Sequence)
+            and all(isinstance(a, Agreement) for a in self.agreements),
+            "agreements",
+            "must be a list of agreements",
+        )
+        _set(self, "agreements", tuple(self.agreements))
+        agreement_names = [a.name for a in self.agreements]
+        _check(
+            len(set(agreement_names)) == len(agreement_names),
+            "agreements",
+            "agreement names must be unique",
+        )
+        known = {PARAMETERS_AGREED, *agreement_names}
+        for policy in self.policies:
+            if policy.condition is not None:
+                try:
+                    cond.validate(policy.condition, known, allow_site_conditions=False)
+                except cond.ConditionError as error:
+                    raise ConfigError(f"policies.{policy.name}.condition", str(error)) from None
         _check(self.baseline in seen, "baseline", f"{self.baseline!r} is not a policy")
 
     @property
@@ -452,9 +581,12 @@ class _Scenarios:
     breach: np.ndarray  # week hostilities resume (NEVER: held to the end or became peace)
     peace: np.ndarray  # week it becomes peace
     parameters: np.ndarray  # (n,) week the parameters are agreed
+    switches: Mapping[str, np.ndarray]  # condition name -> (n,) week it becomes true
 
 
-def _uniforms(seed: int, start: int, stop: int, k: int) -> dict[str, np.ndarray]:
+def _uniforms(
+    seed: int, start: int, stop: int, k: int, agreements: int = 0
+) -> dict[str, np.ndarray]:
     """Uniforms for draws ``start..stop-1``, taken from their fixed per-block streams."""
     parts: dict[str, list[np.ndarray]] = {
         "ceasefire": [],
@@ -463,6 +595,7 @@ def _uniforms(seed: int, start: int, stop: int, k: int) -> dict[str, np.ndarray]
         "truce": [],
         "breach": [],
         "recover": [],
+        "agreements": [],
     }
     first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE
     for block in range(first, last + 1):
@@ -476,6 +609,8 @@ def _uniforms(seed: int, start: int, stop: int, k: int) -> dict[str, np.ndarray]
         parts["truce"].append(rng.random((BLOCK_SIZE, k))[lo:hi])
         parts["breach"].append(rng.random((BLOCK_SIZE, k))[lo:hi])
         parts["recover"].append(rng.random((BLOCK_SIZE, k))[lo:hi])
+        # drawn last, so configs without agreements keep their numbers
+        parts["agreements"].append(rng.random((BLOCK_SIZE, 2 * agreements))[lo:hi])
     return {name: np.concatenate(arrays) for name, arrays in parts.items()}
 
 
@@ -520,7 +655,15 @@ def _draw_scenarios(config: ScenarioConfig, u: Mapping[str, np.ndarray]) -> _Sce
     agreed = u["parameters"] < config.parameters.probability
     delay = config.parameters.delay_weeks.sample(u["delay"])
     parameters = np.where(agreed & (first < NEVER), np.minimum(first + delay, NEVER), NEVER)
-    return _Scenarios(ceasefire, truce_start, breach, peace, parameters)
+    switches = {PARAMETERS_AGREED: parameters}
+    for j, agreement in enumerate(config.agreements):
+        happens = u["agreements"][:, 2 * j] < agreement.probability
+        delay = agreement.delay_weeks.sample(u["agreements"][:, 2 * j + 1])
+        if agreement.after == "ceasefire":
+            happens &= first < NEVER
+            delay = np.minimum(first + delay, NEVER)
+        switches[agreement.name] = np.where(happens, delay, NEVER)
+    return _Scenarios(ceasefire, truce_start, breach, peace, parameters, switches)
 
 
 def _phase_grid(scenarios: _Scenarios, horizon: int) -> np.ndarray:
@@ -558,6 +701,7 @@ def _evaluate_policy(
     first_open = np.full(n, NEVER, dtype=np.int64)
     activated = np.zeros(n, dtype=bool)
     open_mask = np.zeros((n, horizon), dtype=bool) if keep_open else None
+    condition = None if policy.condition is None else cond.parse(policy.condition)
 
     for k in range(k_max):
         ceasefire = scenarios.ceasefire[:, k]
@@ -565,7 +709,11 @@ def _evaluate_policy(
         spell_end = np.minimum(scenarios.breach[:, k], horizon)  # exclusive
         trigger = ceasefire
         if policy.requires_parameters:
-            trigger = np.maximum(ceasefire, scenarios.parameters)
+            trigger = np.maximum(trigger, scenarios.parameters)
+        if condition is not None:
+            trigger = np.maximum(
+                trigger, _switch_week(condition, scenarios.switches, scenarios.peace[:, k])
+            )
         lead = np.where(activated, policy.reopen_weeks, policy.lead_weeks)
         opens = np.minimum(trigger + lead, NEVER)
         has_spell = (ceasefire < horizon) & (opens < spell_end)
@@ -644,7 +792,7 @@ def simulate_draws(config: ScenarioConfig, seed: int, start: int, stop: int) -> 
     """Simulate draws ``start..stop-1`` of the run with ``seed`` (pure; ships to Dask workers)."""
     if not 0 <= start < stop:
         raise ValueError("need 0 <= start < stop")
-    uniforms = _uniforms(seed, start, stop, config.breach.max_ceasefires)
+    uniforms = _uniforms(seed, start, stop, config.breach.max_ceasefires, len(config.agreements))
     batch = _batch_size()
     ceasefire_weeks, breaches = [], []
     metrics: dict[str, dict[str, list[np.ndarray]]] = {
@@ -681,11 +829,20 @@ class DrawDetail:
     parameters_week: int | None
     open_weeks: Mapping[str, frozenset[int]]
     metrics: Mapping[str, Mapping[str, float | None]]
+    condition_weeks: Mapping[str, int | None] = field(default_factory=dict)
+    """Week each named condition becomes true (None: not within the horizon)."""
+
+    def truths_by_week(self) -> dict[str, list[bool]]:
+        """Per-week truth of each named condition, for ``conditions.weeks_holding``."""
+        return {
+            name: [week is not None and w >= week for w in range(len(self.phases))]
+            for name, week in self.condition_weeks.items()
+        }
 
 
 def explain_draw(config: ScenarioConfig, seed: int, draw: int) -> DrawDetail:
     """The timeline of draw ``draw`` of the run with ``seed``, for inspection and charts."""
-    u = _uniforms(seed, draw, draw + 1, config.breach.max_ceasefires)
+    u = _uniforms(seed, draw, draw + 1, config.breach.max_ceasefires, len(config.agreements))
     scenarios = _draw_scenarios(config, u)
     grid = _phase_grid(scenarios, config.horizon_weeks)[0]
     open_weeks: dict[str, frozenset[int]] = {}
@@ -697,13 +854,17 @@ def explain_draw(config: ScenarioConfig, seed: int, draw: int) -> DrawDetail:
         metrics[policy.name] = {
             name: (None if math.isnan(v[0]) else float(v[0])) for name, v in values.items()
         }
-    params = int(scenarios.parameters[0])
+    horizon = config.horizon_weeks
+    condition_weeks = {
+        name: (int(w[0]) if w[0] < horizon else None) for name, w in scenarios.switches.items()
+    }
     return DrawDetail(
         draw=draw,
         phases=tuple(Phase(int(p)) for p in grid),
-        parameters_week=params if params < config.horizon_weeks else None,
+        parameters_week=condition_weeks[PARAMETERS_AGREED],
         open_weeks=open_weeks,
         metrics=metrics,
+        condition_weeks=condition_weeks,
     )
 
 
@@ -1117,6 +1278,15 @@ def config_to_dict(config: ScenarioConfig) -> dict[str, Any]:
         "capacity": asdict(config.capacity),
         "policies": [asdict(p) for p in config.policies],
         "baseline": config.baseline,
+        "agreements": [
+            {
+                "name": a.name,
+                "probability": a.probability,
+                "delay_weeks": _timing_to_dict(a.delay_weeks),
+                "after": a.after,
+            }
+            for a in config.agreements
+        ],
     }
 
 
@@ -1161,6 +1331,23 @@ def config_from_dict(data: Mapping[str, Any]) -> ScenarioConfig:
         )
     if "baseline" in data:
         kwargs["baseline"] = data["baseline"]
+    if "agreements" in data:
+        agreements = data["agreements"]
+        _check(
+            isinstance(agreements, Sequence) and not isinstance(agreements, str),
+            "agreements",
+            "must be a list",
+        )
+        built = []
+        for i, item in enumerate(agreements):
+            _check(isinstance(item, Mapping), f"agreements.{i}", "must be an object")
+            item = dict(item)
+            if "delay_weeks" in item:
+                item["delay_weeks"] = _timing_from_dict(
+                    item["delay_weeks"], f"agreements.{i}.delay_weeks"
+                )
+            built.append(_build(Agreement, item, f"agreements.{i}"))
+        kwargs["agreements"] = tuple(built)
     try:
         return ScenarioConfig(**kwargs)
     except ConfigError:
