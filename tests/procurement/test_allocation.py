@@ -136,10 +136,8 @@ def test_equal_share_capped_is_max_min_fair(rs, env):
         short = [a.allocated_cents for a in res.allocations if a.shortfall_cents > 0]
         # everybody left short gets the same level, up to one cent
         assert max(short) - min(short) <= 1
-        # nobody fully served got more than the level
-        assert all(
-            a.allocated_cents <= max(short) for a in res.allocations if a.shortfall_cents == 0
-        )
+        # nobody got more than the level plus the rounding cent
+        assert all(a.allocated_cents <= min(short) + 1 for a in res.allocations)
 
 
 @settings(max_examples=300, deadline=None)
