@@ -72,8 +72,9 @@ def test_two_equal_nations_each_save_twenty_percent():
     assert jp.quantity == 20
     assert plan.savings_by_nation() == {"DE": 200_00, "PL": 200_00}
     assert plan.savings_by_area() == {"ammo": 400_00}
+    assert jp.lead_nation == "PL"  # the only SAFE borrower
     rows = plan.to_rows()
-    assert len(rows) == 3 and rows[1][4] == 80_00 and {r[5] for r in rows[1:]} == {"PL", "DE"}
+    assert len(rows) == 3 and rows[1][5] == 80_00 and {r[6] for r in rows[1:]} == {"PL", "DE"}
 
 
 def test_needs_of_one_nation_are_consolidated():
@@ -284,6 +285,7 @@ def assert_valid(plan, p):
             year[key] = min(year.get(key, n.delivery_year), n.delivery_year)
     for jp in plan.procurements:
         assert all(0 <= m.cost_cents <= m.alone_cents for m in jp.members)
+        assert jp.lead_nation in jp.participants
         nations = jp.participants
         assert len(set(nations)) == len(nations)
         res = check(Procurement(tuple(who[n] for n in nations), (), p.procured_on), p.rule_settings,

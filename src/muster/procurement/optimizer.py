@@ -44,6 +44,7 @@ from muster.procurement.eligibility import (
     Participant,
     Procurement,
     RuleSettings,
+    Status,
     check,
     third_country_participation,
 )
@@ -137,6 +138,7 @@ class JointProcurement:
     members: tuple[MemberShare, ...]
     safe_eligible: bool
     failed_rules: tuple[str, ...] = ()
+    lead_nation: str = ""
 
     @property
     def participants(self) -> tuple[str, ...]:
@@ -212,6 +214,7 @@ class AggregationPlan:
                 "item",
                 "area",
                 "participants",
+                "lead_nation",
                 "unit_price_cents",
                 "nation",
                 "need_ids",
@@ -230,6 +233,7 @@ class AggregationPlan:
                         p.item,
                         p.area,
                         " ".join(p.participants),
+                        p.lead_nation,
                         p.unit_price_cents,
                         m.nation,
                         " ".join(m.need_ids),
@@ -456,7 +460,19 @@ class _ItemModel:
             members=members,
             safe_eligible=not failed,
             failed_rules=failed,
+            lead_nation=self._proposed_lead(group),
         )
+
+    def _proposed_lead(self, group: Group) -> str:
+        """The SAFE borrower with the largest cost alone (else the largest member), by code."""
+
+        def borrower(i: int) -> bool:
+            p = self.participant[self.demands[i].nation]
+            return p.borrows_under_safe and p.status is Status.MEMBER_STATE
+
+        pool = [i for i in group if borrower(i)] or list(group)
+        lead = min(pool, key=lambda i: (-self.demands[i].alone_cents, self.demands[i].nation))
+        return self.demands[lead].nation
 
 
 def _complete(model: _ItemModel, groups: Iterable[Group]) -> list[Group]:
