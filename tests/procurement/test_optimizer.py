@@ -158,6 +158,18 @@ def test_invalid_problems_rejected():
         optimize(problem([need("PL", 1, area="x"), need("FR", 2, area="y")], [ms("PL"), ms("FR")]))
     with pytest.raises(ValueError):
         need("PL", 0)
+    with pytest.raises(ValueError):
+        problem([], [ms("PL")], exclusions=[("PL", "PL")])
+    with pytest.raises(ValueError):
+        problem([], [ms("PL")], learning_rates=[("ammo", Decimal("1.2"))])
+    with pytest.raises(ValueError):
+        problem([], [ms("PL")], max_participants=0)
+
+
+def test_exclusions_given_as_lists_of_tuples_are_honoured():
+    parts = [ms("PL"), ms("FR")]
+    p = problem([need("PL", 10), need("FR", 10)], parts, exclusions=[("PL", "FR")])
+    assert optimize(p, FAST).joint == ()
 
 
 # ------------------------------------------------------------------ brute force

@@ -97,6 +97,24 @@ class AggregationProblem:
     safe_financed: bool = True
     rule_settings: RuleSettings = field(default_factory=RuleSettings)
 
+    def __post_init__(self) -> None:
+        # accept any iterables (lists of tuples from JSON) but store frozen sets
+        pairs = frozenset(frozenset(pair) for pair in self.exclusions)
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError("each exclusion names exactly two different nations")
+        object.__setattr__(self, "exclusions", pairs)
+        object.__setattr__(self, "solo_nations", frozenset(self.solo_nations))
+        object.__setattr__(self, "needs", tuple(self.needs))
+        object.__setattr__(self, "participants", tuple(self.participants))
+        object.__setattr__(self, "learning_rates", tuple(tuple(x) for x in self.learning_rates))
+        if self.max_participants < 1:
+            raise ValueError("max_participants must be >= 1")
+        if self.max_delivery_spread_years is not None and self.max_delivery_spread_years < 0:
+            raise ValueError("max_delivery_spread_years must be >= 0")
+        for _, rate in self.learning_rates:
+            learning_exponent(rate)
+        learning_exponent(self.default_learning_rate)
+
     def learning_rate(self, area: str) -> Decimal:
         return dict(self.learning_rates).get(area, self.default_learning_rate)
 
