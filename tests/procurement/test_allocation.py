@@ -37,7 +37,20 @@ def test_not_oversubscribed_everybody_gets_request():
         assert not res.oversubscribed
         assert all(a.allocated_cents == a.requested_cents for a in res.allocations)
         assert res.allocated_cents == res.requested_cents
-        assert res.unallocated_cents == SAFE_ENVELOPE_CENTS - res.requested_cents
+        # the Commission's tentative allocation uses the envelope to the euro
+        assert res.requested_cents == SAFE_ENVELOPE_CENTS and res.unallocated_cents == 0
+
+
+def test_one_cent_oversubscribed_takes_one_cent_from_the_largest_remainder():
+    rs = [LoanRequest(n, a * EUR + (1 if n == "DK" else 0)) for n, a in TENTATIVE.items()]
+    for rule in AllocationRule:
+        res = allocate(rs, rule=rule)
+        assert res.oversubscribed and res.allocated_cents == SAFE_ENVELOPE_CENTS
+        short = [a for a in res.allocations if a.shortfall_cents]
+        assert len(short) == 1 and short[0].shortfall_cents == 1
+    # water-filling takes it from the largest request
+    res = allocate(rs, rule=AllocationRule.EQUAL_SHARE_CAPPED)
+    assert [a.nation for a in res.allocations if a.shortfall_cents] == ["PL"]
 
 
 def test_pro_rata_largest_remainder_small_example():
