@@ -119,7 +119,7 @@ def db(factory) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 def app_for(backend):
     _kind, _engine, url = backend
-    return create_app(Settings(database_url=url, secret_key="test-secret"))
+    return create_app(Settings(database_url=url, secret_key="test-secret", run_jobs=False))
 
 
 @pytest.fixture

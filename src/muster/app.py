@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from muster.config import Settings, get_settings
 from muster.db import make_engine, make_sessionmaker
 from muster.errors import MusterError
 from muster.guarantees.api import router as guarantees_router
+from muster.jobs import PlanRunner
 from muster.procurement.api import router as procurement_router
 from muster.reference.api import router as reference_router
 from muster.scenarios.api import router as scenarios_router
@@ -43,14 +45,32 @@ def _field_of(loc: tuple) -> str | None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for `settings` (default: from the environment)."""
     settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        """Start the plan runner with the server and stop its solves with it."""
+        runner = None
+        if settings.run_jobs:
+            runner = PlanRunner(
+                settings.database_url,
+                app.state.sessionmaker,
+                max_parallel=settings.max_parallel_solves,
+            )
+            runner.start()
+        app.state.runner = runner
+        yield
+        if runner is not None:
+            runner.stop()
+
     app = FastAPI(
         title="Muster",
         version=__version__,
         description=DESCRIPTION,
         docs_url="/docs",
         openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
     )
-    engine = make_engine(settings.database_url)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.settings = settings

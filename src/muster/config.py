@@ -30,6 +30,8 @@ class Settings(BaseSettings):
         default=150_000_000_000 * 100, description="SAFE loan envelope (default EUR 150bn)."
     )
     max_request_bytes: int = 5 * 1024 * 1024
+    run_jobs: bool = Field(default=True, description="Run plan solves in this server process")
+    max_parallel_solves: int = Field(default=1, ge=1, le=16)
 
     def resolved_secret_key(self) -> str:
         """Return the configured key, or one generated once and kept in var/secret_key."""

@@ -1,12 +1,17 @@
-"""Training routes: the standard routes of each table plus the cumulative count."""
+"""Training routes: the standard routes of each table, the cumulative count, and plans."""
 
-from fastapi import APIRouter, Depends
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from muster.api_crud import crud_router
-from muster.deps import ANY_ROLE, get_session
-from muster.training import service
+from muster.auth.principal import Principal
+from muster.deps import ANY_ROLE, Permission, get_session
+from muster.schemas import ERROR_RESPONSES, Page
+from muster.training import plans, service
+from muster.training.schemas import Approve, PlanDiff, PlanIn, PlanOut, PlanSummary
 
 router = APIRouter()
 for _resource in service.RESOURCES:
@@ -26,3 +31,96 @@ class Trained(BaseModel):
 )
 def cumulative(db_session: Session = Depends(get_session)):
     return Trained(cumulative_trained=service.cumulative_trained(db_session=db_session))
+
+
+plans_router = APIRouter(prefix="/plans", tags=["plans"], responses=ERROR_RESPONSES)
+
+
+@plans_router.post(
+    "",
+    response_model=PlanSummary,
+    status_code=202,
+    summary="Queue a plan; the solve runs in the background",
+)
+def create_plan(
+    data: PlanIn,
+    db_session: Session = Depends(get_session),
+    principal: Principal = Depends(Permission("admin", "planner")),
+):
+    return plans.create(
+        db_session=db_session,
+        principal=principal,
+        scenario_id=data.scenario_id,
+        start=data.start or dt.date.today(),
+        weeks=data.weeks,
+        time_limit=data.time_limit,
+        seed=data.seed,
+        deterministic=data.deterministic,
+        name=data.name,
+        release_per_week=data.release_per_week,
+    )
+
+
+@plans_router.get(
+    "",
+    response_model=Page[PlanSummary],
+    summary="List plans, newest first",
+    dependencies=[Depends(ANY_ROLE)],
+)
+def list_plans(
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    db_session: Session = Depends(get_session),
+):
+    rows, total = plans.list_plans(db_session=db_session, limit=limit, offset=offset)
+    return {"items": rows, "total": total, "limit": limit, "offset": offset}
+
+
+@plans_router.get(
+    "/{id}",
+    response_model=PlanOut,
+    summary="A plan: status, progress, statistics, cohorts, unmet demand",
+    dependencies=[Depends(ANY_ROLE)],
+)
+def get_plan(id: int, db_session: Session = Depends(get_session)):
+    return plans.get(db_session=db_session, id=id)
+
+
+@plans_router.delete("/{id}", response_model=PlanSummary, summary="Cancel a queued or running plan")
+def cancel_plan(
+    id: int,
+    db_session: Session = Depends(get_session),
+    principal: Principal = Depends(Permission("admin", "planner")),
+):
+    return plans.cancel(db_session=db_session, principal=principal, id=id)
+
+
+@plans_router.get(
+    "/{id}/diff",
+    response_model=PlanDiff,
+    dependencies=[Depends(ANY_ROLE)],
+    summary="Cohorts kept, moved, added and removed against another plan",
+)
+def diff_plan(
+    id: int,
+    against: int | None = Query(None, description="Default: approved"),
+    db_session: Session = Depends(get_session),
+):
+    return plans.diff(db_session=db_session, id=id, against=against)
+
+
+@plans_router.post(
+    "/{id}/approve",
+    response_model=PlanSummary,
+    summary="Approve a solved plan: its cohorts become the current ones",
+)
+def approve_plan(
+    id: int,
+    data: Approve,
+    db_session: Session = Depends(get_session),
+    principal: Principal = Depends(Permission("admin", "planner")),
+):
+    return plans.approve(db_session=db_session, principal=principal, id=id, version=data.version)
+
+
+router.include_router(plans_router)

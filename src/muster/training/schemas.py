@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from muster.schemas import NationCode, ReadBase, StrictInput, make_update
 
@@ -120,3 +120,51 @@ class TrainingTotalOut(ReadBase, TrainingTotalIn):
 
 
 TrainingTotalUpdate = make_update(TrainingTotalIn, "TrainingTotalUpdate")
+
+
+class PlanIn(StrictInput):
+    scenario_id: int | None = Field(default=None, description="Default: the reality scenario")
+    start: dt.date | None = Field(default=None, description="First week; default: this week")
+    weeks: int = Field(default=52, ge=1, le=260)
+    time_limit: float = Field(default=10.0, ge=0.1, le=3600, description="Seconds")
+    seed: int = Field(default=0, ge=0)
+    deterministic: bool = Field(default=False, description="Same input, same plan")
+    release_per_week: int | None = Field(
+        default=None, ge=0, description="Trainees Ukraine can release to start per week"
+    )
+    name: str = Field(default="", max_length=120)
+
+
+class PlanSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    version: int
+    name: str
+    scenario_id: int | None
+    status: str
+    horizon_start: dt.date
+    horizon_weeks: int
+    params: dict
+    stats: dict
+    progress: list
+    error: str
+    created_by: str
+    created_at: dt.datetime | None = None
+    approved_by: str | None
+    approved_at: dt.datetime | None
+
+
+class PlanOut(PlanSummary):
+    result: dict
+
+
+class Approve(StrictInput):
+    version: int = Field(ge=1)
+
+
+class PlanDiff(BaseModel):
+    against: int | None
+    kept: int
+    moved: list[dict]
+    added: list[dict]
+    removed: list[dict]
