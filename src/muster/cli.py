@@ -282,8 +282,106 @@ def export(
     console.print(f"{kind.value} written to {file}")
 
 
+def _scenario_id(session, scenario: str | None) -> int | None:
+    from sqlalchemy import select
+
+    from muster.scenarios.models import Scenario
+
+    if scenario is None:
+        return None
+    if scenario.isdigit():
+        return int(scenario)
+    found = session.scalar(select(Scenario.id).where(Scenario.name == scenario))
+    if found is None:
+        _fail(f"no scenario named '{scenario}'")
+    return found
+
+
+@app.command()
+def plan(
+    scenario: Annotated[
+        str | None, typer.Option(help="Scenario name or id (default: the reality)")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First week, YYYY-MM-DD (default: now)")] = None,
+    weeks: Annotated[int, typer.Option(help="Horizon in weeks")] = 52,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds")] = 10.0,
+    seed: Annotated[int, typer.Option(help="Solver seed")] = 0,
+    deterministic: Annotated[
+        bool, typer.Option("--deterministic", help="One worker, fixed seed: same input, same plan")
+    ] = False,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Approve the plan when solved")
+    ] = False,
+) -> None:
+    """Build a training plan now, showing the objective and bound as the solver improves."""
+    import datetime as dt
+
+    from rich.live import Live
+
+    from muster.auth.principal import Principal
+    from muster.training import plans
+
+    actor = Principal(username="cli", role="planner")
+    try:
+        first = dt.date.fromisoformat(start) if start else dt.date.today()
+    except ValueError:
+        _fail(f"--start '{start}' is not a date (YYYY-MM-DD)")
+    factory = _sessions()
+    with transaction(factory) as session:
+        row = _run(
+            lambda: plans.create(
+                db_session=session,
+                principal=actor,
+                scenario_id=_scenario_id(session, scenario),
+                start=first,
+                weeks=weeks,
+                time_limit=time_limit,
+                seed=seed,
+                deterministic=deterministic,
+            )
+        )
+        row.status = "running"
+        session.commit()
+        plan_id = row.id
+    status = Table("seconds", "objective", "bound", title=f"plan {plan_id}")
+    with Live(status, console=console, refresh_per_second=4) as live:
+
+        def progress(wall: float, objective: float, bound: float | None) -> None:
+            status.add_row(
+                f"{wall:.1f}", f"{objective:,.0f}", "" if bound is None else f"{bound:,.0f}"
+            )
+            live.refresh()
+
+        with transaction(factory) as session:
+            row = plans.get(db_session=session, id=plan_id)
+            result = plans.solve_stored(row, on_progress=progress)
+            plans.finish(db_session=session, plan=row, result=result)
+    stats, score = result["stats"], result["score"]
+    summary = Table("", "value", title="summary")
+    summary.add_row("cohorts", str(len(result["cohorts"])))
+    summary.add_row("trainees", f"{score['trainees']:,}")
+    summary.add_row("objective (priority-weighted)", f"{stats['objective']:,.0f}")
+    summary.add_row("bound", "" if stats.get("bound") is None else f"{stats['bound']:,.0f}")
+    summary.add_row("gap", "" if stats.get("gap") is None else f"{100 * stats['gap']:.2f} %")
+    summary.add_row("requests not fully met", str(len(result["unmet"])))
+    summary.add_row("wall seconds", f"{stats.get('wall_seconds', 0):.1f}")
+    summary.add_row("violations", str(len(result["violations"])))
+    console.print()
+    console.print(summary)
+    if approve:
+        with transaction(factory) as session:
+            row = plans.get(db_session=session, id=plan_id)
+            _run(
+                lambda: plans.approve(
+                    db_session=session, principal=actor, id=plan_id, version=row.version
+                )
+            )
+        console.print(f"plan {plan_id} approved")
+
+
 def main() -> None:  # pragma: no cover - console entry
-    logging.basicConfig(level=get_settings().log_level)
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("muster").setLevel(get_settings().log_level)
     try:
         app()
     except KeyboardInterrupt:
