@@ -228,7 +228,7 @@ def test_other_write_endpoints(endpoint, allowed, client, as_user):
     method, path = endpoint
     if path in ("/api/v1/auth/token", "/api/v1/auth/logout"):
         pytest.skip("open to every user; covered in test_crud_api")
-    url = path.replace("{username}", "observer").replace("{id}", "999999")
+    url = path.replace("{username}", "estonia").replace("{id}", "999999")
     body = {
         "/api/v1/auth/users": {
             "username": "new-user",
