@@ -379,6 +379,10 @@ def plan(
         console.print(f"plan {plan_id} approved")
 
 
+# Sub-commands of the pillars and of operations, each a Typer app in its own module, are
+# registered here (one line each).
+
+
 def main() -> None:  # pragma: no cover - console entry
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("muster").setLevel(get_settings().log_level)
