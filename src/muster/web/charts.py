@@ -1,0 +1,269 @@
+"""Plotly figures of the pages, as JSON-ready dicts (drawn in the browser by web/static/app.js
+with the plotly.js bundled in the plotly package; nothing is fetched from the internet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from muster.scenarios import charts as scenario_charts
+from muster.training.models import Site, TrainingTotal
+
+BLUE = "#1f4e79"
+GREY = "#8a96a3"
+AMBER = "#b7791f"
+GREEN = "#2f7d4f"
+UKRAINE = "#c0392b"
+
+_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 56, "r": 16, "t": 40, "b": 48},
+    "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "#ffffff",
+    "height": 320,
+    "hovermode": "closest",
+}
+
+
+def _fig(fig: go.Figure, title: str, **layout: Any) -> dict[str, Any]:
+    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 14}}, **{**_LAYOUT, **layout})
+    fig.update_xaxes(gridcolor="#e5e9ee", zeroline=False)
+    fig.update_yaxes(gridcolor="#e5e9ee", zeroline=False)
+    return scenario_charts.figure_dict(fig)
+
+
+def cumulative_trained(
+    history: Sequence[TrainingTotal], current: int, today: dt.date
+) -> dict[str, Any]:
+    """The public milestones as a line, and today's figure (milestone + completed cohorts)."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[h.as_of.isoformat() for h in history],
+            y=[h.cumulative_trained for h in history],
+            mode="lines+markers",
+            name="public milestones",
+            line={"color": BLUE, "width": 2},
+            text=[h.source for h in history],
+            hovertemplate="%{x}: %{y:,} trained<br>%{text}<extra></extra>",
+        )
+    )
+    if history and current != history[-1].cumulative_trained:
+        fig.add_trace(
+            go.Scatter(
+                x=[history[-1].as_of.isoformat(), today.isoformat()],
+                y=[history[-1].cumulative_trained, current],
+                mode="lines+markers",
+                name="with completed cohorts",
+                line={"color": BLUE, "dash": "dot"},
+            )
+        )
+    return _fig(
+        fig,
+        "Ukrainian soldiers trained (cumulative)",
+        yaxis={"tickformat": ",", "rangemode": "tozero"},
+        showlegend=False,
+    )
+
+
+def requests_by_priority(rows: Sequence[dict[str, int]]) -> dict[str, Any]:
+    fig = go.Figure(
+        go.Bar(
+            x=[f"P{r['priority']}" for r in rows],
+            y=[r["trainees"] for r in rows],
+            text=[f"{r['requests']} req." for r in rows],
+            textposition="outside",
+            marker_color=[UKRAINE if r["priority"] >= 4 else GREY for r in rows],
+            hovertemplate="%{x}: %{y:,} trainees in %{text}<extra></extra>",
+        )
+    )
+    return _fig(
+        fig,
+        "Open training requests by priority (trainees)",
+        yaxis={"tickformat": ","},
+        height=280,
+    )
+
+
+def capacity_by_nation(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    fig = go.Figure(
+        go.Bar(
+            x=[r["nation"] for r in rows],
+            y=[r["capacity"] for r in rows],
+            marker_color=[UKRAINE if r["in_ukraine"] else BLUE for r in rows],
+            text=[f"{r['sites']} site(s)" for r in rows],
+            hovertemplate="%{x}: %{y:,} trainees at once, %{text}<extra></extra>",
+        )
+    )
+    return _fig(
+        fig,
+        "Site capacity by host nation (trainees at once; Ukraine in red)",
+        yaxis={"tickformat": ","},
+        height=280,
+    )
+
+
+def guarantees(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    labels = [f"{r['capability']} ({r['unit']})" for r in rows]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[r["required"] for r in rows],
+            name="required",
+            orientation="h",
+            marker_color=GREY,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[r["offered"] for r in rows],
+            name="offered",
+            orientation="h",
+            marker_color=BLUE,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[r["confirmed"] for r in rows],
+            name="confirmed",
+            orientation="h",
+            marker_color=GREEN,
+        )
+    )
+    return _fig(
+        fig,
+        "Requirements and contributions per capability",
+        barmode="group",
+        height=max(280, 60 + 42 * len(rows)),
+        yaxis={"autorange": "reversed"},
+        margin={"l": 220, "r": 16, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": -0.12},
+    )
+
+
+def guarantee_fill(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Offered and confirmed as a share of what is required, per capability."""
+    rows = [r for r in rows if r["required"]]
+    labels = [r["capability"] for r in rows]
+    fig = go.Figure()
+    for key, name, colour in (("offered", "offered", BLUE), ("confirmed", "confirmed", GREEN)):
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=[round(100 * r[key] / r["required"]) for r in rows],
+                name=name,
+                orientation="h",
+                marker_color=colour,
+                customdata=[[r[key], r["required"], r["unit"]] for r in rows],
+                hovertemplate=(
+                    f"{name}: %{{customdata[0]:,}} of %{{customdata[1]:,}} %{{customdata[2]}}"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    fig.add_vline(x=100, line={"color": GREY, "dash": "dash", "width": 1})
+    return _fig(
+        fig,
+        "Guarantees: share of each requirement covered (%)",
+        barmode="group",
+        height=max(280, 70 + 34 * len(rows)),
+        yaxis={"autorange": "reversed"},
+        xaxis={"ticksuffix": " %", "rangemode": "tozero"},
+        margin={"l": 170, "r": 16, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+    )
+
+
+def loans(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> dict[str, Any]:
+    fig = go.Figure(
+        go.Bar(
+            x=[r["nation"] for r in rows],
+            y=[r["amount_cents"] / 100 / 1e9 for r in rows],
+            text=[names.get(r["nation"], r["nation"]) for r in rows],
+            marker_color=BLUE,
+            textposition="none",
+            hovertemplate="%{text}: € %{y:.2f} bn<extra></extra>",
+        )
+    )
+    return _fig(fig, "Loan requests per nation (€ bn)", yaxis={"ticksuffix": " bn"})
+
+
+def site_map(site_rows: Sequence[Site]) -> dict[str, Any]:
+    """Sites on a map of Europe; country outlines come from the vendored topojson."""
+    fig = go.Figure()
+    for inside, name, colour in (
+        (False, "EU and partner sites", BLUE),
+        (True, "in Ukraine", UKRAINE),
+    ):
+        picked = [s for s in site_rows if s.in_ukraine == inside]
+        fig.add_trace(
+            go.Scattergeo(
+                lat=[s.latitude for s in picked],
+                lon=[s.longitude for s in picked],
+                text=[
+                    f"{s.name} ({s.host_nation}) · {s.weekly_capacity:,} at once · {s.status}"
+                    for s in picked
+                ],
+                name=name,
+                mode="markers",
+                marker={
+                    "size": [6 + (s.weekly_capacity**0.5) / 3 for s in picked],
+                    "color": colour,
+                    "opacity": 0.85,
+                    "line": {"width": 1, "color": "#ffffff"},
+                },
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    fig.update_geos(
+        scope="europe",
+        resolution=110,
+        showcountries=True,
+        countrycolor="#9aa5b1",
+        showland=True,
+        landcolor="#f3f4f6",
+        showocean=True,
+        oceancolor="#e8eef5",
+        lataxis={"range": [36, 62]},
+        lonaxis={"range": [-10, 40]},
+        projection={"type": "mercator"},
+    )
+    return _fig(
+        fig,
+        "Training sites",
+        height=460,
+        margin={"l": 0, "r": 0, "t": 36, "b": 0},
+        legend={"orientation": "h", "y": 0.02, "x": 0.01, "bgcolor": "rgba(255,255,255,0.8)"},
+    )
+
+
+def phase_timeline(line: Any) -> dict[str, Any]:
+    """The phase of a scenario per week (from scenarios.charts)."""
+    fig = scenario_charts.phase_timeline_figure(line.phases, week_dates=list(line.weeks), title="")
+    today = dt.date.today()
+    if line.weeks and line.weeks[0] <= today <= line.weeks[-1] + dt.timedelta(days=6):
+        fig.add_vline(x=today.isoformat(), line={"color": "#1b2733", "width": 2})
+        fig.add_annotation(
+            x=today.isoformat(),
+            y=1.0,
+            yref="paper",
+            text="today",
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font={"size": 11},
+        )
+    fig.update_layout(
+        height=120,
+        margin={"l": 8, "r": 8, "t": 8, "b": 28},
+        legend={"orientation": "h", "y": 1.3, "x": 0},
+        showlegend=True,
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return scenario_charts.figure_dict(fig)
