@@ -6,7 +6,14 @@ from muster.db import Base
 from muster.guarantees.models import Contribution, ForceRequirement
 from muster.procurement.models import CapabilityCoalition, JointProcurement, LoanRequest, Need
 from muster.reference.models import Course, Nation, Phase, PriorityArea
-from muster.scenarios.models import Condition, ConditionEvent, PhaseEvent, Scenario
+from muster.scenarios.models import (
+    Condition,
+    ConditionEvent,
+    ContingencyPlan,
+    MonteCarloRun,
+    PhaseEvent,
+    Scenario,
+)
 from muster.training.models import Cohort, Plan, Pledge, Site, TrainingRequest, TrainingTotal
 
 __all__ = [
@@ -17,6 +24,8 @@ __all__ = [
     "Cohort",
     "Condition",
     "ConditionEvent",
+    "ContingencyPlan",
+    "MonteCarloRun",
     "Contribution",
     "Course",
     "ForceRequirement",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.db import Base, Versioned
@@ -50,3 +50,34 @@ class ConditionEvent(Versioned, Base):
     condition: Mapped[str] = mapped_column(String(60))
     holds: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContingencyPlan(Versioned, Base):
+    """A plan solved in advance for a trigger (e.g. a formal ceasefire in a given week),
+    proposed for activation when the matching event is recorded."""
+
+    __tablename__ = "contingency_plans"
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    trigger_phase: Mapped[str] = mapped_column(String(20), default="ceasefire")
+    trigger_week: Mapped[dt.date] = mapped_column(Date)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="prepared")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class MonteCarloRun(Versioned, Base):
+    """A Monte Carlo comparison of policies, run as a background job; the seed and the
+    configuration reproduce it exactly."""
+
+    __tablename__ = "montecarlo_runs"
+    name: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    draws: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    use_dask: Mapped[bool] = mapped_column(Boolean, default=False)
+    scheduler_address: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    progress: Mapped[list] = mapped_column(JSON, default=list)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(80), default="")
