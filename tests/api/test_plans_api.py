@@ -122,3 +122,74 @@ def test_bad_plan_input_is_422(live):
     assert r.status_code == 422 and r.json()["field"] == "weeks"
     r = live.post("/api/v1/plans", json={"scenario_id": 99999})
     assert r.status_code == 404 and r.json()["field"] == "scenario_id"
+
+
+def test_contingency_prepared_proposed_and_activated(live):
+    reality = scenario_id(live, "Reality")
+    r = live.post(
+        "/api/v1/contingencies",
+        json={
+            "scenario_id": reality,
+            "trigger_week": "2027-01-04",
+            "start": "2026-11-30",
+            "weeks": 40,
+            "time_limit": 3,
+            "seed": 2,
+        },
+    )
+    assert r.status_code == 202, r.text
+    row = r.json()
+    assert row["status"] == "prepared" and row["trigger_week"] == "2027-01-04"
+    plan = wait(live, row["plan_id"])
+    assert plan["status"] == "done", plan["error"]
+    # in reality (no ceasefire recorded) no contingency is proposed yet
+    assert live.get("/api/v1/contingencies/proposals", params={"scenario_id": reality}).json() == []
+    listed = {c["id"]: c for c in live.get("/api/v1/contingencies").json()}
+    readiness = listed[row["id"]]["readiness"]
+    assert readiness["plan_status"] == "done"
+    # record the ceasefire one week after the trigger: the contingency is proposed
+    r = live.post(
+        "/api/v1/phase-events",
+        json={"scenario_id": reality, "date": "2027-01-13", "phase": "ceasefire"},
+    )
+    assert r.status_code == 201
+    proposals = live.get("/api/v1/contingencies/proposals", params={"scenario_id": reality}).json()
+    assert [p["id"] for p in proposals] == [row["id"]]
+    assert proposals[0]["event_date"] == "2027-01-11"
+    r = live.post(
+        f"/api/v1/contingencies/{row['id']}/activate", json={"version": proposals[0]["version"]}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "active"
+    assert live.get(f"/api/v1/plans/{row['plan_id']}").json()["status"] == "approved"
+    assert live.get("/api/v1/contingencies/proposals", params={"scenario_id": reality}).json() == []
+
+
+def test_montecarlo_run_is_stored_and_reproducible(live):
+    default = live.get("/api/v1/montecarlo/default").json()
+    body = {"config": default, "draws": 2000, "seed": 7}
+    first = live.post("/api/v1/montecarlo", json=body)
+    assert first.status_code == 202, first.text
+    second = live.post("/api/v1/montecarlo", json=body).json()
+    a = wait_run(live, first.json()["id"])
+    b = wait_run(live, second["id"])
+    assert a["status"] == "done", a["error"]
+    assert a["result"]["summaries"] == b["result"]["summaries"]
+    assert a["result"]["seed"] == 7
+    policies = set(a["result"]["summaries"])
+    assert len(policies) >= 2
+    assert "difference" in a["result"]["figures"]
+    bad = dict(default)
+    bad["horizon_weeks"] = -3
+    r = live.post("/api/v1/montecarlo", json={"config": bad, "draws": 10})
+    assert r.status_code == 422 and r.json()["field"].startswith("config.horizon_weeks")
+
+
+def wait_run(client, run_id, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = client.get(f"/api/v1/montecarlo/{run_id}").json()
+        if run["status"] in ("done", "failed", "cancelled"):
+            return run
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} still {run['status']}")

@@ -46,6 +46,10 @@ OTHER_WRITES: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/plans"): {"admin", "planner"},
     ("DELETE", "/api/v1/plans/{id}"): {"admin", "planner"},
     ("POST", "/api/v1/plans/{id}/approve"): {"admin", "planner"},
+    ("POST", "/api/v1/contingencies"): {"admin", "planner"},
+    ("POST", "/api/v1/contingencies/{id}/activate"): {"admin", "planner"},
+    ("POST", "/api/v1/montecarlo"): {"admin", "planner"},
+    ("DELETE", "/api/v1/montecarlo/{id}"): {"admin", "planner"},
 }
 IMPORTABLE = {"pledges", "training-requests", "contributions", "needs", "sites"}
 
@@ -237,6 +241,9 @@ def test_other_write_endpoints(endpoint, allowed, client, as_user):
         },
         "/api/v1/plans": {"weeks": 0},  # invalid on purpose: nothing is queued
         "/api/v1/plans/{id}/approve": {"version": 1},
+        "/api/v1/contingencies": {"trigger_week": "2000-01-03"},  # before the start: 422
+        "/api/v1/contingencies/{id}/activate": {"version": 1},
+        "/api/v1/montecarlo": {"draws": 0},  # invalid on purpose: nothing is queued
     }.get(path)
     for user in ROLES:
         r = client.request(method, url, headers=as_user(user), json=body)

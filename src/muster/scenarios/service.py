@@ -192,12 +192,18 @@ def get_scenario(*, db_session: Session, scenario_id: int | None) -> Scenario:
 
 
 def timeline(
-    *, db_session: Session, scenario_id: int | None, start: dt.date, weeks: int
+    *,
+    db_session: Session,
+    scenario_id: int | None,
+    start: dt.date,
+    weeks: int,
+    extra_events: tuple[tuple[dt.date, str], ...] = (),
 ) -> Timeline:
     """Phases and condition truths per week of a scenario, from its events.
 
-    A condition starts from its current truth and changes at each of the scenario's condition
-    events; `site_<slug>_cleared` conditions without a row count as false.
+    A condition starts from its current truth and changes at each of the scenario's
+    condition events; `extra_events` (date, phase) are added to the scenario's phase events;
+    `site_<slug>_cleared` conditions without a row count as false.
     """
     scenario = get_scenario(db_session=db_session, scenario_id=scenario_id)
     start = monday(start)
@@ -206,8 +212,11 @@ def timeline(
         .where(PhaseEvent.scenario_id == scenario.id)
         .order_by(PhaseEvent.date, PhaseEvent.id)
     ).all()
+    all_events = [phases.PhaseEvent(week=e.date, phase=e.phase, note=e.note) for e in events]
+    # what-if events (e.g. a contingency's trigger) apply after the scenario's own
+    all_events += [phases.PhaseEvent(week=day, phase=phase) for day, phase in extra_events]
     phase_list = phases.phase_by_week(
-        [phases.PhaseEvent(week=e.date, phase=e.phase, note=e.note) for e in events],
+        all_events,
         weeks,
         horizon_start=start,
     )

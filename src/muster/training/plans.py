@@ -52,6 +52,7 @@ def build_problem(
     start: dt.date,
     weeks: int,
     release_per_week: int | None = None,
+    extra_events: tuple[tuple[dt.date, str], ...] = (),
 ) -> pp.Problem:
     """The planner's input: open requests, usable sites and pledges, the scenario's weeks.
 
@@ -62,7 +63,11 @@ def build_problem(
         raise Invalid("a horizon is 1 to 260 weeks", field="weeks")
     start = monday(start)
     line = scenarios.timeline(
-        db_session=db_session, scenario_id=scenario_id, start=start, weeks=weeks
+        db_session=db_session,
+        scenario_id=scenario_id,
+        start=start,
+        weeks=weeks,
+        extra_events=extra_events,
     )
     conditions: dict[str, frozenset[int]] = {}
 
@@ -161,6 +166,7 @@ def create(
     name: str = "",
     release_per_week: int | None = None,
     workers: int = 2,
+    extra_events: tuple[tuple[dt.date, str], ...] = (),
 ) -> Plan:
     """Snapshot the inputs and queue a plan; the job runner solves it."""
     if principal.role not in ("admin", "planner"):
@@ -176,6 +182,7 @@ def create(
         start=start,
         weeks=weeks,
         release_per_week=release_per_week,
+        extra_events=extra_events,
     )
     plan = Plan(
         name=name or f"{scenario.name} from {monday(start).isoformat()}",
@@ -190,6 +197,7 @@ def create(
             "seed": seed,
             "deterministic": deterministic,
             "workers": 1 if deterministic else workers,
+            "extra_events": [[d.isoformat(), phase] for d, phase in extra_events],
         },
     )
     db_session.add(plan)
