@@ -381,6 +381,9 @@ def plan(
 
 # Sub-commands of the pillars and of operations, each a Typer app in its own module, are
 # registered here (one line each).
+from muster.scenarios import cli as scenarios_cli  # noqa: E402
+
+app.add_typer(scenarios_cli.app, name="scenario")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -154,3 +154,40 @@ def test_plan_command_solves_and_approves(env):
     p = run(["plan", "--scenario", "No such scenario"], e, folder, ok=False)
     assert p.returncode == 1 and "no scenario named" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_scenario_montecarlo_is_reproducible(env):
+    e, folder = env
+    a, b = folder / "a.json", folder / "b.json"
+    run(["scenario", "montecarlo", "--draws", "3000", "--seed", "5", "-o", str(a)], e, folder)
+    run(["scenario", "montecarlo", "--draws", "3000", "--seed", "5", "-o", str(b)], e, folder)
+    import json
+
+    ra, rb = json.loads(a.read_text()), json.loads(b.read_text())
+    assert ra["summaries"] == rb["summaries"] and ra["seed"] == 5
+    bad = folder / "bad.json"
+    bad.write_text('{"horizon_weeks": -1}')
+    p = run(["scenario", "montecarlo", "--config", str(bad)], e, folder, ok=False)
+    assert p.returncode == 1 and "horizon_weeks" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_scenario_contingency_and_proposals(env):
+    e, folder = env
+    p = run(
+        [
+            "scenario",
+            "contingency",
+            "2027-01-04",
+            "--scenario",
+            "Reality",
+            "--weeks",
+            "30",
+            "--time-limit",
+            "2",
+        ],
+        e,
+        folder,
+    )
+    assert "first in-country cohort" in p.stdout
+    p = run(["scenario", "proposals"], e, folder)
+    assert "trigger" in p.stdout
