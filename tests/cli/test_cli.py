@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -177,7 +178,7 @@ def test_scenario_contingency_and_proposals(env):
         [
             "scenario",
             "contingency",
-            "2027-01-04",
+            (dt.date.today() + dt.timedelta(weeks=6)).isoformat(),
             "--scenario",
             "Reality",
             "--weeks",
