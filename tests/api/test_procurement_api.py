@@ -108,3 +108,37 @@ def test_deadline_board_flags_missing_leads(client, as_user):
         "/api/v1/procurement/deadlines", params={"today": "2025-10-15"}, headers=as_user("observer")
     ).json()
     assert {f["area_code"]: f for f in early}["air_missile_defence"]["level"] == "due_soon"
+
+
+def test_aggregation_never_worse_than_buying_alone(client, as_user):
+    r = client.get(
+        "/api/v1/procurement/aggregation",
+        params={"on": "2026-03-01", "time_limit": 5},
+        headers=as_user("observer"),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    methods = {m["method"]: m for m in body["methods"]}
+    assert set(methods) >= {"national", "greedy"} and len(methods) == 3
+    best = max(m["savings_cents"] for m in methods.values())
+    national = next(m for k, m in methods.items() if k.startswith("national"))
+    assert national["savings_cents"] == 0 and best > 0
+    joint = [p for p in body["proposals"] if len(p["participants"]) > 1]
+    assert joint, "the demo needs have shared items"
+    for p in joint:
+        assert p["safe_eligible"] and p["failed_rules"] == []
+        assert all(m["cost_cents"] <= m["alone_cents"] for m in p["members"])
+        assert p["total_cents"] == sum(m["cost_cents"] for m in p["members"])
+    assert sum(body["savings_by_nation"].values()) == best
+    x = client.get(
+        "/api/v1/procurement/aggregation",
+        params={"on": "2026-03-01", "format": "xlsx", "time_limit": 5},
+        headers=as_user("observer"),
+    )
+    assert openpyxl.load_workbook(io.BytesIO(x.content)).sheetnames == ["proposals", "comparison"]
+    r = client.get(
+        "/api/v1/procurement/aggregation",
+        params={"area_code": "space"},
+        headers=as_user("observer"),
+    )
+    assert r.status_code == 422 and r.json()["field"] == "area_code"

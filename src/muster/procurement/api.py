@@ -183,4 +183,114 @@ def deadlines(
     return [DeadlineOut(**{**f.__dict__, "reasons": list(f.reasons)}) for f in flags]
 
 
+class MemberOut(BaseModel):
+    nation: str
+    quantity: int
+    alone_cents: int
+    cost_cents: int
+    savings_cents: int
+
+
+class ProposalOut(BaseModel):
+    item: str
+    area: str
+    lead_nation: str
+    participants: list[str]
+    quantity: int
+    unit_price_cents: int
+    total_cents: int
+    savings_cents: int
+    safe_eligible: bool
+    failed_rules: list[str]
+    members: list[MemberOut]
+
+
+class MethodOut(BaseModel):
+    method: str
+    total_cents: int
+    savings_cents: int
+    joint_procurements: int
+    exact: bool
+    wall_time_s: float
+
+
+class AggregationOut(BaseModel):
+    methods: list[MethodOut]
+    proposals: list[ProposalOut]
+    savings_by_nation: dict[str, int]
+    savings_by_area: dict[str, int]
+
+
+@extra.get(
+    "/aggregation",
+    response_model=AggregationOut,
+    responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}}}},
+    summary="Group needs into joint procurements: national-only vs greedy vs optimizer",
+)
+def aggregation(
+    on: dt.date | None = Query(None, description="Procurement date for the rules"),
+    max_participants: int = Query(6, ge=1, le=30),
+    time_limit: float = Query(10.0, ge=0.1, le=300),
+    area_code: str | None = None,
+    format: Literal["json", "xlsx"] = "json",
+    db_session: Session = Depends(get_session),
+):
+    result = service.aggregation(
+        db_session=db_session,
+        on=on or dt.date.today(),
+        max_participants=max_participants,
+        time_limit=time_limit,
+        area_code=area_code,
+    )
+    best = result.optimal
+    if format == "xlsx":
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "proposals"
+        for row in best.to_rows():
+            sheet.append(list(row))
+        compare = book.create_sheet("comparison")
+        rows = result.rows()
+        compare.append(list(rows[0]))
+        for row in rows:
+            compare.append(list(row.values()))
+        buf = io.BytesIO()
+        book.save(buf)
+        return Response(
+            buf.getvalue(),
+            media_type=MEDIA_TYPES["xlsx"],
+            headers={"Content-Disposition": 'attachment; filename="joint-procurements.xlsx"'},
+        )
+    return AggregationOut(
+        methods=[MethodOut(**{k: row[k] for k in MethodOut.model_fields}) for row in result.rows()],
+        proposals=[
+            ProposalOut(
+                item=p.item,
+                area=p.area,
+                lead_nation=p.lead_nation,
+                participants=list(p.participants),
+                quantity=p.quantity,
+                unit_price_cents=p.unit_price_cents,
+                total_cents=p.total_cents,
+                savings_cents=p.savings_cents,
+                safe_eligible=p.safe_eligible,
+                failed_rules=list(p.failed_rules),
+                members=[
+                    MemberOut(
+                        nation=m.nation,
+                        quantity=m.quantity,
+                        alone_cents=m.alone_cents,
+                        cost_cents=m.cost_cents,
+                        savings_cents=m.savings_cents,
+                    )
+                    for m in p.members
+                ],
+            )
+            for p in best.procurements
+        ],
+        savings_by_nation=best.savings_by_nation(),
+        savings_by_area=best.savings_by_area(),
+    )
+
+
 router.include_router(extra)

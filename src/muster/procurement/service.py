@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from muster.config import get_settings
 from muster.crud import Resource, require, require_all
 from muster.errors import Invalid
-from muster.procurement import allocation, eligibility, loans
+from muster.procurement import allocation, eligibility, loans, optimizer
 from muster.procurement.models import CapabilityCoalition, JointProcurement, LoanRequest, Need
 from muster.procurement.schemas import (
     CapabilityCoalitionIn,
@@ -122,20 +122,15 @@ RESOURCES = (COALITIONS, NEEDS, JOINT_PROCUREMENTS, LOAN_REQUESTS)
 
 # --- rules, allocation, loans and the deadline board over the stored data -----------------
 
-PARTNER_STATUS = eligibility.Status.SDP_PARTNER
-
 
 def participant_status(nation: Nation) -> eligibility.Status:
     """A nation's standing under SAFE, from its reference flags."""
-    if nation.code == eligibility.UKRAINE:
-        return eligibility.Status.UKRAINE
-    if nation.eu_member:
-        return eligibility.Status.MEMBER_STATE
-    if nation.eea_efta:
-        return eligibility.Status.EEA_EFTA
-    if nation.partner:
-        return PARTNER_STATUS
-    return eligibility.Status.OTHER
+    return eligibility.status_from_flags(
+        nation=nation.code,
+        eu_member=nation.eu_member,
+        eea_efta=nation.eea_efta,
+        partner=nation.partner,
+    )
 
 
 def participants(
@@ -291,3 +286,54 @@ def deadline_board(
             )
         )
     return out
+
+
+def aggregation(
+    *,
+    db_session: Session,
+    on: dt.date,
+    max_participants: int = 6,
+    time_limit: float = 20.0,
+    exclusions: tuple[tuple[str, str], ...] = (),
+    solo_nations: tuple[str, ...] = (),
+    area_code: str | None = None,
+) -> optimizer.Comparison:
+    """Group the stored needs into joint procurements (learning-curve savings): every nation
+    alone, a greedy grouping, and the optimizer's grouping."""
+    if not 1 <= max_participants <= 30:
+        raise Invalid("max_participants is 1 to 30", field="max_participants")
+    stmt = select(Need).order_by(Need.id)
+    if area_code:
+        stmt = stmt.where(Need.area_code == area_code)
+    rows = db_session.scalars(stmt).all()
+    if not rows:
+        raise Invalid("there are no needs to group", field="area_code")
+    needs = tuple(
+        optimizer.Need(
+            id=str(r.id),
+            nation=r.nation,
+            area=r.area_code,
+            item=r.item,
+            quantity=r.quantity,
+            unit_cost_cents=r.unit_cost_cents,
+            delivery_year=r.delivery_year,
+        )
+        for r in rows
+    )
+    codes = sorted({r.nation for r in rows})
+    rates = tuple(
+        (a.code, Decimal(a.learning_rate)) for a in db_session.scalars(select(PriorityArea))
+    )
+    try:
+        problem = optimizer.AggregationProblem(
+            needs=needs,
+            participants=participants(db_session=db_session, codes=codes),
+            procured_on=on,
+            learning_rates=rates,
+            max_participants=max_participants,
+            exclusions=frozenset(frozenset(pair) for pair in exclusions),
+            solo_nations=frozenset(solo_nations),
+        )
+    except ValueError as exc:
+        raise Invalid(str(exc), field="exclusions") from exc
+    return optimizer.compare(problem, optimizer.SolverSettings(time_limit_s=time_limit))
