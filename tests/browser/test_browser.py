@@ -54,7 +54,28 @@ def test_every_role_logs_in_and_sees_the_dashboard(page):
         logout(page)
 
 
-def test_planner_visits_every_page(page):
+def _add_cohorts(server: str) -> None:
+    headers = api_token(server, "planner")
+    sites = httpx.get(f"{server}/api/v1/sites?status=active", headers=headers).json()["items"]
+    requests = httpx.get(f"{server}/api/v1/training-requests", headers=headers).json()["items"]
+    for i in range(6):
+        r = httpx.post(
+            f"{server}/api/v1/cohorts",
+            headers=headers,
+            json={
+                "request_id": requests[i % len(requests)]["id"],
+                "site_id": sites[i % 4]["id"],
+                "start_week": (dt.date(2026, 9, 7) + dt.timedelta(weeks=5 * i)).isoformat(),
+                "trainees": 60,
+                "instructors": {"DE": 4},
+                "status": ("completed", "running", "planned")[i % 3],
+            },
+        )
+        r.raise_for_status()
+
+
+def test_planner_visits_every_page(page, server):
+    _add_cohorts(server)
     login(page, "planner")
     for url in PLANNER_PAGES:
         response = page.goto(url)
@@ -65,7 +86,7 @@ def test_planner_visits_every_page(page):
     # the site map draws country outlines from the vendored topojson
     page.goto("/training/sites")
     charts_drawn(page)
-    outlines = page.locator("#chart-map g.countries path").first.get_attribute("d") or ""
+    outlines = page.locator("#chart-sites g.countries path").first.get_attribute("d") or ""
     assert len(outlines) > 5000  # many country borders, not an empty path
 
 

