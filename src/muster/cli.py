@@ -381,9 +381,11 @@ def plan(
 
 # Sub-commands of the pillars and of operations, each a Typer app in its own module, are
 # registered here (one line each).
+from muster.procurement import cli as procurement_cli  # noqa: E402
 from muster.scenarios import cli as scenarios_cli  # noqa: E402
 
 app.add_typer(scenarios_cli.app, name="scenario")
+app.add_typer(procurement_cli.app, name="procurement")
 
 
 def main() -> None:  # pragma: no cover - console entry

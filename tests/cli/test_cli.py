@@ -192,3 +192,20 @@ def test_scenario_contingency_and_proposals(env):
     assert "first in-country cohort" in p.stdout
     p = run(["scenario", "proposals"], e, folder)
     assert "trigger" in p.stdout
+
+
+def test_procurement_commands(env):
+    e, folder = env
+    p = run(["procurement", "board", "--today", "2025-11-25"], e, folder)
+    assert "overdue" in p.stdout
+    target = folder / "lv.xlsx"
+    run(["procurement", "schedule", "LV", "--rate", "0.03", "--xlsx", str(target)], e, folder)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(target).active
+    principal = sum(row[4].value for row in sheet.iter_rows(min_row=2))
+    assert principal == 5_680_431_322 * 100
+    p = run(["procurement", "schedule", "LV", "--rate", "abc"], e, folder, ok=False)
+    assert p.returncode == 1 and "not a number" in p.stderr
+    p = run(["procurement", "aggregate", "--time-limit", "5"], e, folder)
+    assert "national" in p.stdout and "greedy" in p.stdout
