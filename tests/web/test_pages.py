@@ -76,6 +76,7 @@ def test_login_sets_httponly_strict_cookie_and_logout_revokes(client):
     assert "muster_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
     page = client.get("/")
     assert page.status_code == 200 and "planner" in page.text
+    assert page.headers["cache-control"] == "no-store"
     old_session = client.cookies.get("muster_session")
     r = client.post("/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
