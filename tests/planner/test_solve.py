@@ -28,7 +28,11 @@ def test_every_plan_is_valid_and_ordered(problem: Problem) -> None:
 def test_cpsat_optimum_equals_exhaustive_search(problem: Problem) -> None:
     plan = solve(problem, time_limit=5.0, seed=0, workers=1, deterministic=True)
     assert validate(problem, plan) == []
-    assert score(problem, plan).weighted_trainees == brute_force_optimum(problem)
+    best = brute_force_optimum(problem)
+    assert score(problem, plan).weighted_trainees == best
+    # both LP bounds (plain and with the remainder-class cuts) are valid
+    assert lp_bound(problem, cuts=True) >= best - 1e-6
+    assert lp_bound(problem, cuts=False) >= lp_bound(problem, cuts=True) - 1e-6
 
 
 @settings(max_examples=10, deadline=None)

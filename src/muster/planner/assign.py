@@ -13,6 +13,7 @@ import heapq
 from collections import defaultdict
 
 from .formulation import Formulation
+from .index import ProblemIndex
 from .problem import Cohort, Plan
 
 
@@ -20,10 +21,20 @@ class AssignmentError(RuntimeError):
     """The aggregated solution could not be turned into concrete cohorts."""
 
 
+Usage = dict[int, int]  # pledge class index -> instructors
+
+
 def cohorts_from_values(
     f: Formulation, values: list[int] | list[float], *, reuse: Plan | None = None
 ) -> list[Cohort]:
-    """Cohorts for integer column values of ``f`` (split evenly; ids stable when possible)."""
+    """Cohorts with concrete pledges for integer column values of ``f``."""
+    return concretise(f.index, solution_cohorts(f, values, reuse=reuse))
+
+
+def solution_cohorts(
+    f: Formulation, values: list[int] | list[float], *, reuse: Plan | None = None
+) -> list[tuple[Cohort, Usage]]:
+    """Cohorts (split evenly; ids kept from ``reuse`` when possible) with pledge-class usage."""
     prev_ids: dict[tuple[str, str, int], list[Cohort]] = defaultdict(list)
     if reuse is not None:
         for c in reuse.cohorts:
@@ -46,37 +57,28 @@ def cohorts_from_values(
         # keep previous cohorts' sizes and ids where the totals allow it
         if old and sum(c.trainees for c in old) == y and len(old) <= x:
             sizes = [c.trainees for c in old]
+        stem = f"{cand.request.id}@{cand.site.id}@w{cand.start}#"
         for i, size in enumerate(sizes):
-            cid = (
-                old[i].id if i < len(old) else f"{cand.request.id}@{cand.site.id}@w{cand.start}#{i}"
-            )
+            cid = old[i].id if i < len(old) else f"{stem}{i}"
             j = i
             while cid in used_ids:
                 j += 1
-                cid = f"{cand.request.id}@{cand.site.id}@w{cand.start}#{j}"
+                cid = f"{stem}{j}"
             used_ids.add(cid)
             cohorts.append(
                 Cohort(cid, cand.request.id, cand.site.id, cand.start, cand.end, size, {})
             )
             group_of.append(cand.group)
-    return assign_pledges(f, values, cohorts, group_of)
-
-
-def assign_pledges(
-    f: Formulation, values, cohorts: list[Cohort], group_of: list[int]
-) -> list[Cohort]:
-    """Give every cohort its instructors: pledge classes from z, then concrete pledges."""
     supply: dict[int, list[list[int]]] = defaultdict(list)  # group -> [[class, amount]]
     for (g, pc), col in sorted(f.z.items()):
         amt = int(round(values[col]))
         if amt > 0:
             supply[g].append([pc, amt])
-    # 1. pledge classes per cohort
-    units: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)  # pc -> units
+    out: list[tuple[Cohort, Usage]] = []
+    problem = f.index.problem
     for ci, c in enumerate(cohorts):
-        need = f.index.problem.course(
-            f.index.problem.request(c.request).course
-        ).instructors_per_class
+        need = problem.course(problem.request(c.request).course).instructors_per_class
+        usage: Usage = {}
         for entry in supply[group_of[ci]]:
             if need == 0:
                 break
@@ -84,25 +86,44 @@ def assign_pledges(
             if take > 0:
                 entry[1] -= take
                 need -= take
-                units[entry[0]].append((c.start_week, c.end_week, ci, take))
+                usage[entry[0]] = usage.get(entry[0], 0) + take
         if need > 0:
             raise AssignmentError(f"no instructors left for {c.id}")
-    # 2. concrete pledges by interval partitioning
-    classes = {pc.index: pc for pc in f.index.pledge_classes}
-    instr: list[dict[str, int]] = [defaultdict(int) for _ in cohorts]
+        out.append((c, usage))
+    return out
+
+
+def class_usage(index: ProblemIndex, cohort: Cohort) -> Usage:
+    """Pledge-class usage of a cohort with concrete pledges."""
+    pc_of = index.pledge_class_of
+    out: Usage = {}
+    for pid, n in cohort.instructors.items():
+        out[pc_of[pid]] = out.get(pc_of[pid], 0) + n
+    return out
+
+
+def concretise(
+    index: ProblemIndex, items: list[tuple[Cohort, Usage]], *, pinned: list[Cohort] = ()
+) -> list[Cohort]:
+    """Concrete pledges for every cohort by interval partitioning within each pledge class.
+
+    ``pinned`` cohorts keep their own pledges; their instructor-weeks are blocked first (then
+    a best-fit rule is used, which can fail in rare cases: AssignmentError).
+    """
+    units: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for ci, (c, usage) in enumerate(items):
+        for pc, n in usage.items():
+            if n > 0:
+                units[pc].append((c.start_week, c.end_week, ci, n))
+    classes = {pc.index: pc for pc in index.pledge_classes}
+    instr: list[dict[str, int]] = [defaultdict(int) for _ in items]
+    blocked = _pinned_blocks(index, pinned)
     for pc_i, us in units.items():
         pc = classes[pc_i]
-        slots = [
-            (0, j, p.id) for j, p in enumerate(pc.pledges) for _ in range(p.instructors_per_week)
-        ]
-        heapq.heapify(slots)
-        for start, end, ci, take in sorted(us):
-            for _ in range(take):
-                if not slots or slots[0][0] > start:
-                    raise AssignmentError(f"pledge class {pc_i} over-used in week {start}")
-                _free, j, pid = heapq.heappop(slots)
-                instr[ci][pid] += 1
-                heapq.heappush(slots, (end + 1, j, pid))
+        if not any(p.id in blocked for p in pc.pledges):
+            _partition(pc_i, pc, sorted(us), instr)
+        else:
+            _partition_best_fit(pc_i, pc, sorted(us), instr, blocked)
     return [
         Cohort(
             c.id,
@@ -113,15 +134,67 @@ def assign_pledges(
             c.trainees,
             dict(sorted(instr[i].items())),
         )
-        for i, c in enumerate(cohorts)
+        for i, (c, _u) in enumerate(items)
     ]
+
+
+def _partition(pc_i, pc, units, instr) -> None:
+    """Classic interval partitioning: reuse the slot that became free earliest."""
+    slots = [(0, j, p.id) for j, p in enumerate(pc.pledges) for _ in range(p.instructors_per_week)]
+    heapq.heapify(slots)
+    for start, end, ci, take in units:
+        for _ in range(take):
+            if not slots or slots[0][0] > start:
+                raise AssignmentError(f"pledge class {pc_i} over-used in week {start}")
+            _free, j, pid = heapq.heappop(slots)
+            instr[ci][pid] += 1
+            heapq.heappush(slots, (end + 1, j, pid))
+
+
+def _pinned_blocks(index: ProblemIndex, pinned: list[Cohort]) -> dict[str, list[list[tuple]]]:
+    """Per pledge: one list of blocked week intervals per instructor slot."""
+    out: dict[str, list[list[tuple[int, int]]]] = {}
+    for c in sorted(pinned, key=lambda c: (c.start_week, c.id)):
+        for pid, n in c.instructors.items():
+            pl = index.problem._index("pledges").get(pid)
+            if pl is None:
+                continue
+            slots = out.setdefault(pid, [[] for _ in range(pl.instructors_per_week)])
+            for _ in range(n):
+                for blocks in slots:
+                    if not blocks or blocks[-1][1] < c.start_week:
+                        blocks.append((c.start_week, c.end_week))
+                        break
+    return out
+
+
+def _partition_best_fit(pc_i, pc, units, instr, blocked) -> None:
+    slots = []  # [free_from, blocks, pid]
+    for p in pc.pledges:
+        rows = blocked.get(p.id, [[] for _ in range(p.instructors_per_week)])
+        for blocks in rows:
+            slots.append([0, blocks, p.id])
+    for start, end, ci, take in units:
+        for _ in range(take):
+            best, best_key = None, None
+            for s in slots:
+                if s[0] > start or any(a <= end and b >= start for a, b in s[1]):
+                    continue
+                nxt = min((a for a, _b in s[1] if a > end), default=10**9)
+                key = (nxt, s[0])
+                if best_key is None or key < best_key:
+                    best, best_key = s, key
+            if best is None:
+                raise AssignmentError(f"pledge class {pc_i}: no free instructor in week {start}")
+            best[0] = end + 1
+            instr[ci][best[2]] += 1
 
 
 def values_from_plan(f: Formulation, plan: Plan) -> list[int] | None:
     """Column values of ``f`` that reproduce ``plan`` (None if a cohort has no column)."""
     vals = [0] * f.num_cols
     pos = {(c.request.id, c.site.id, c.start): k for k, c in enumerate(f.candidates)}
-    pc_of = {p.id: pc.index for pc in f.index.pledge_classes for p in pc.pledges}
+    pc_of = f.index.pledge_class_of
     load: dict[tuple[str, int], int] = defaultdict(int)
     for c in plan.cohorts:
         k = pos.get((c.request, c.site, c.start_week))
@@ -141,11 +214,13 @@ def values_from_plan(f: Formulation, plan: Plan) -> list[int] | None:
             # as few classes as hold the trainees: never more instructors than the plan
             vals[f.x[k]] = -(-vals[f.y[k]] // cand.course.class_size)
     if f.u is not None:
+        for key, n in f.fixed.site.items():
+            load[key] += n
         peak = 0
         for (sid, _w), n in load.items():
             cap = f.index.problem.site(sid).capacity
             peak = max(peak, -(-100 * n // cap))
-        vals[f.u] = min(100, peak)
+        vals[f.u] = max(int(f.col_lower[f.u]), min(100, peak))
     for k, col in f.keep.items():
         vals[col] = min(vals[f.x[k]] if f.x else 0, int(f.col_upper[col]))
     for j in range(f.num_cols):

@@ -62,6 +62,7 @@ def solve_lp(f: Formulation, *, time_limit: float | None = None) -> HighsResult:
     """Solve the LP relaxation of ``f`` for the primary objective."""
     t0 = time.perf_counter()
     h = to_highs(f, integer=False)
+    h.setOptionValue("solver", "ipm")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(0.1, time_limit)))
     h.run()
@@ -80,10 +81,15 @@ def solve_lp(f: Formulation, *, time_limit: float | None = None) -> HighsResult:
     )
 
 
-def lp_bound(problem: Problem, *, index: ProblemIndex | None = None) -> float:
-    """Upper bound on the priority-weighted trainees any plan can reach."""
+def lp_bound(problem: Problem, *, index: ProblemIndex | None = None, cuts: bool = True) -> float:
+    """Upper bound on the priority-weighted trainees any plan can reach.
+
+    With ``cuts`` the LP keeps class variables and the remainder-class cuts
+    (``formulation.add_remainder_class_cuts``): tighter, about twice as slow.
+    Pins are ignored: this bounds the unpinned problem.
+    """
     idx = index or ProblemIndex(problem)
     if not idx.candidates:
         return 0.0
-    f = build(idx, spread=False)
+    f = build(idx, spread=False, relaxed=not cuts)
     return solve_lp(f).bound

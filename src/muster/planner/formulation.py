@@ -52,6 +52,16 @@ INF = float("inf")
 
 
 @dataclass
+class Fixed:
+    """Resources already taken by cohorts outside the model (LNS, pins): row offsets."""
+
+    demand: dict[str, int] = field(default_factory=dict)  # request -> trainees
+    site: dict[tuple[str, int], int] = field(default_factory=dict)  # (site, week) -> trainees
+    release: dict[int, int] = field(default_factory=dict)  # start week -> trainees
+    pledge_class: dict[tuple[int, int], int] = field(default_factory=dict)  # (class, week)
+
+
+@dataclass
 class Formulation:
     """Columns (bounds, integrality, objectives) and rows of the aggregated model."""
 
@@ -70,6 +80,7 @@ class Formulation:
     u: int | None = None
     keep: dict[int, int] = field(default_factory=dict)  # candidate -> stability column
     relaxed: bool = False
+    fixed: Fixed = field(default_factory=Fixed)
 
     def add_col(self, name: tuple, lb: float, ub: float, integer: bool, primary=0.0, value=0):
         self.col_lower.append(lb)
@@ -93,26 +104,56 @@ def build(
     previous_classes: dict[int, int] | None = None,
     fixed_min: dict[int, tuple[int, int]] | None = None,
     relaxed: bool = False,
+    fixed: Fixed | None = None,
+    pinned_site: dict[tuple[str, str], tuple[int, int]] | None = None,
+    pinned_week: dict[tuple[str, int], tuple[int, int]] | None = None,
 ) -> Formulation:
     """The model over ``candidates`` (default: all), built in small named steps.
 
     ``previous_classes`` maps a candidate to the classes the previous plan had there (adds a
     stability reward); ``fixed_min`` maps a candidate to (classes, trainees) it must keep.
     ``relaxed`` builds the smaller LP form: no class columns, instructors ``ipc/class_size``
-    per trainee (the same LP optimum, half the rows).
+    per trainee (the same LP optimum, half the rows). ``fixed`` lowers the right-hand sides
+    by what cohorts outside the model already use. ``pinned_site``/``pinned_week`` map
+    (request, site) / (request, start week) to the (cohorts, trainees) that must stay there.
     """
     cands = list(index.candidates if candidates is None else candidates)
-    f = Formulation(index=index, candidates=cands, relaxed=relaxed)
+    f = Formulation(index=index, candidates=cands, relaxed=relaxed, fixed=fixed or Fixed())
     add_placement_columns(f, fixed_min or {})
     add_demand_rows(f)
     if not relaxed:
         add_class_size_rows(f)
+        add_remainder_class_cuts(f)
     add_site_capacity_rows(f, spread=spread)
     add_release_rows(f)
     add_instructor_rows(f)
+    if pinned_site or pinned_week:
+        add_pin_rows(f, pinned_site or {}, pinned_week or {})
     if previous_classes:
         add_stability_columns(f, previous_classes)
     return f
+
+
+def add_pin_rows(
+    f: Formulation,
+    pinned_site: dict[tuple[str, str], tuple[int, int]],
+    pinned_week: dict[tuple[str, int], tuple[int, int]],
+) -> None:
+    """Pinned cohorts stay at their site (any week) or in their start week (any site)."""
+    at_site: dict[tuple[str, str], list[int]] = {}
+    at_week: dict[tuple[str, int], list[int]] = {}
+    for k, c in enumerate(f.candidates):
+        at_site.setdefault((c.request.id, c.site.id), []).append(k)
+        at_week.setdefault((c.request.id, c.start), []).append(k)
+    for kind, pins, where in (
+        ("pin_site", pinned_site, at_site),
+        ("pin_week", pinned_week, at_week),
+    ):
+        for key, (n, trainees) in sorted(pins.items()):
+            ks = where.get(key, [])
+            f.rows.add((kind, *key), [f.y[k] for k in ks], [1.0] * len(ks), trainees, INF)
+            if not f.relaxed:
+                f.rows.add((kind + "_classes", *key), [f.x[k] for k in ks], [1.0] * len(ks), n, INF)
 
 
 def add_placement_columns(f: Formulation, fixed_min: dict[int, tuple[int, int]]) -> None:
@@ -132,14 +173,42 @@ def add_demand_rows(f: Formulation) -> None:
     for k, c in enumerate(f.candidates):
         by_req.setdefault(c.request.id, []).append(k)
     for rid, ks in by_req.items():
-        req = f.index.problem.request(rid)
-        f.rows.add(("demand", rid), [f.y[k] for k in ks], [1.0] * len(ks), -INF, req.trainees)
+        left = f.index.problem.request(rid).trainees - f.fixed.demand.get(rid, 0)
+        f.rows.add(("demand", rid), [f.y[k] for k in ks], [1.0] * len(ks), -INF, max(0, left))
 
 
 def add_class_size_rows(f: Formulation) -> None:
-    """Trainees fit in the classes opened: y <= class_size * x."""
+    """Trainees fit in the classes opened: y <= class_size * x.
+
+    A class never holds more than the request asks or the site takes, so the coefficient is
+    min(class size, demand, capacity) — the same integer solutions, a tighter LP.
+    """
     for k, c in enumerate(f.candidates):
-        f.rows.add(("class", k), [f.y[k], f.x[k]], [1.0, -float(c.course.class_size)], -INF, 0.0)
+        size = min(c.course.class_size, c.request.trainees, c.site.capacity)
+        f.rows.add(("class", k), [f.y[k], f.x[k]], [1.0, -float(size)], -INF, 0.0)
+
+
+def add_remainder_class_cuts(f: Formulation) -> None:
+    """Valid cut: the last, partly filled class of a request costs a whole class.
+
+    For a request asking D = q * size + r trainees (0 < r < size) with X classes in total,
+    every integer solution has Y <= r * X + (size - r) * q (the mixed-integer rounding of
+    Y <= size * X, Y <= D). The LP otherwise pays only r/size of a class for the remainder.
+    """
+    by_req: dict[str, list[int]] = {}
+    for k, c in enumerate(f.candidates):
+        by_req.setdefault(c.request.id, []).append(k)
+    for rid, ks in by_req.items():
+        size = f.candidates[ks[0]].course.class_size
+        demand = f.index.problem.request(rid).trainees - f.fixed.demand.get(rid, 0)
+        if demand <= 0:
+            continue
+        q, r = divmod(demand, size)
+        if r == 0:
+            continue
+        cols = [f.y[k] for k in ks] + [f.x[k] for k in ks]
+        vals = [1.0] * len(ks) + [-float(r)] * len(ks)
+        f.rows.add(("remainder", rid), cols, vals, -INF, float((size - r) * q))
 
 
 def add_site_capacity_rows(f: Formulation, *, spread: bool) -> None:
@@ -149,19 +218,28 @@ def add_site_capacity_rows(f: Formulation, *, spread: bool) -> None:
         for w in range(c.start, c.end + 1):
             present.setdefault((c.site.id, w), []).append(k)
     if spread:
-        f.u = f.add_col(("u",), 0, 100, True, 0.0, -SPREAD_WEIGHT)
+        u_min = 0
+        for (sid, _w), n in f.fixed.site.items():
+            cap = f.index.problem.site(sid).capacity
+            u_min = max(u_min, -(-100 * n // cap) if cap > 0 else 100)
+        f.u = f.add_col(("u",), min(100, u_min), 100, True, 0.0, -SPREAD_WEIGHT)
     for (sid, w), ks in sorted(present.items()):
         cap = f.index.problem.site(sid).capacity
+        taken = f.fixed.site.get((sid, w), 0)
         total_max = sum(f.candidates[k].max_trainees for k in ks)
-        if total_max <= cap and not spread:
+        if total_max + taken <= cap and not spread:
             continue
         cols = [f.y[k] for k in ks]
         if spread:
             f.rows.add(
-                ("site", sid, w), [*cols, f.u], [100.0] * len(cols) + [-float(cap)], -INF, 0.0
+                ("site", sid, w),
+                [*cols, f.u],
+                [100.0] * len(cols) + [-float(cap)],
+                -INF,
+                -100.0 * taken,
             )
         else:
-            f.rows.add(("site", sid, w), cols, [1.0] * len(cols), -INF, cap)
+            f.rows.add(("site", sid, w), cols, [1.0] * len(cols), -INF, cap - taken)
 
 
 def add_release_rows(f: Formulation) -> None:
@@ -172,8 +250,8 @@ def add_release_rows(f: Formulation) -> None:
     for k, c in enumerate(f.candidates):
         by_week.setdefault(c.start, []).append(k)
     for t, ks in sorted(by_week.items()):
-        lim = f.index.release_limit(t) or 0
-        f.rows.add(("release", t), [f.y[k] for k in ks], [1.0] * len(ks), -INF, lim)
+        lim = (f.index.release_limit(t) or 0) - f.fixed.release.get(t, 0)
+        f.rows.add(("release", t), [f.y[k] for k in ks], [1.0] * len(ks), -INF, max(0, lim))
 
 
 def add_instructor_rows(f: Formulation) -> None:
@@ -208,8 +286,8 @@ def add_instructor_rows(f: Formulation) -> None:
         f.rows.add(("group", g), cols, vals, -INF, 0.0)
     classes = {pc.index: pc for pc in f.index.pledge_classes}
     for (p, w), cols in sorted(per_class_week.items()):
-        cap = classes[p].instructors_per_week
-        f.rows.add(("pledges", p, w), cols, [1.0] * len(cols), -INF, cap)
+        cap = classes[p].instructors_per_week - f.fixed.pledge_class.get((p, w), 0)
+        f.rows.add(("pledges", p, w), cols, [1.0] * len(cols), -INF, max(0, cap))
 
 
 def add_stability_columns(f: Formulation, previous_classes: dict[int, int]) -> None:

@@ -100,11 +100,21 @@ def request_order(problem: Problem) -> list[Request]:
     return sorted(problem.requests, key=lambda r: (r.latest_end, -r.priority, r.id))
 
 
-def greedy_plan(problem: Problem, *, index: ProblemIndex | None = None) -> Plan:
-    """Fill requests in deadline/priority order, nearest site and earliest week first."""
+def greedy_plan(
+    problem: Problem, *, index: ProblemIndex | None = None, keep_previous: bool = False
+) -> Plan:
+    """Fill requests in deadline/priority order, nearest site and earliest week first.
+
+    Pins are placed first; with ``keep_previous`` every still-valid cohort of the previous
+    plan is kept before anything new is added (the minimal-change start for re-planning).
+    """
+    from .pins import resolve_pins, seed_ledger
+
     t0 = time.perf_counter()
     ledger = Ledger(problem, index)
-    cohorts: list[Cohort] = []
+    cohorts: list[Cohort] = seed_ledger(
+        problem, ledger, resolve_pins(problem), keep_previous=keep_previous
+    )
     fill_requests(ledger, request_order(problem), cohorts)
     s = score(problem, Plan(tuple(cohorts)))
     stats = SolverStats(

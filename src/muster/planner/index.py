@@ -154,6 +154,15 @@ class ProblemIndex:
             )
         return tuple(out)
 
+    @cached_property
+    def pledge_class_of(self) -> dict[str, int]:
+        return {p.id: pc.index for pc in self.pledge_classes for p in pc.pledges}
+
+    @cached_property
+    def candidate_at(self) -> dict[tuple[str, str, int], Candidate]:
+        """(request, site, start) -> candidate."""
+        return {(c.request.id, c.site.id, c.start): c for c in self.candidates}
+
     # -- candidates ---------------------------------------------------------------------
     def request_candidates(self, request: Request) -> list[tuple[Site, int]]:
         """(site, start) pairs where a class of this request could run at all."""

@@ -25,10 +25,14 @@ def lp_guided_plan(
     min_fill: float = 0.5,
 ) -> Plan:
     """A valid plan following the LP; classes under ``min_fill`` of class size are skipped."""
+    from .pins import resolve_pins, seed_ledger
+
     ledger = Ledger(problem, index)
-    cohorts: list[Cohort] = []
+    cohorts: list[Cohort] = seed_ledger(problem, ledger, resolve_pins(problem))
     taken: dict[str, int] = {}
-    used_ids: set[str] = set()
+    for c in cohorts:
+        taken[c.request] = taken.get(c.request, 0) + c.trainees
+    used_ids: set[str] = {c.id for c in cohorts}
     order = sorted(
         range(len(f.candidates)),
         key=lambda k: (-f.candidates[k].request.priority, -lp_values[f.y[k]], k),

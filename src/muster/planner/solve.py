@@ -1,37 +1,49 @@
-"""Top-level planning: greedy, LP relaxation, LP-guided rounding, then CP-SAT (or HiGHS).
+"""Top-level planning: greedy, LP relaxation, LP-guided rounding, then CP-SAT.
 
 Decomposition, in order, each step under the one time budget:
 
-1. greedy plan (the floor: the result is never worse);
-2. LP relaxation of the aggregated model with HiGHS (interior point): the upper bound and
-   a guide;
+1. greedy plan (the floor: the result is never worse); with a previous plan also the
+   minimal-change start (keep every still-valid cohort, then fill);
+2. LP relaxation of the aggregated model with HiGHS (interior point): the upper bound and a
+   guide. Very large instances solve it over a pruned candidate set (the nearest sites of
+   each request) — then it guides but is not a bound;
 3. LP-guided rounding into a valid plan;
-4. an exact integer model over a reduced candidate set — every candidate when the instance
-   is small, otherwise the LP's support plus the candidates of the two heuristic plans —
-   solved by CP-SAT (default) or the HiGHS MIP, warm-started from the best plan so far;
-5. the solution is turned into cohorts with concrete pledges (``assign.py``) and checked;
+4. the exact integer model over a reduced candidate set — all candidates when small,
+   otherwise the LP's support plus everything the best plan, the pins and the previous
+   plan use — solved by CP-SAT warm-started from the best plan so far; when even the
+   reduced set is too large, large-neighbourhood search by course category (``lns.py``);
+5. the solution becomes cohorts with concrete pledges (``assign.py``), is validated, and
    the best valid plan by ``score`` is returned.
 """
 
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable
 
-import numpy as np
-
-from .assign import AssignmentError, cohorts_from_values, values_from_plan
-from .bound import solve_lp, to_highs
-from .cpsat import CpSatParams, solve_cpsat
-from .formulation import build
+from .assign import AssignmentError, class_usage, concretise, solution_cohorts, values_from_plan
+from .bound import solve_lp
+from .cpsat import CpSatParams, primary_units, solve_cpsat
+from .formulation import Formulation, build
 from .greedy import greedy_plan
 from .index import Candidate, ProblemIndex
+from .lns import fixed_offsets, improve
+from .pins import PinSet, resolve_pins
 from .problem import KM_WEIGHT, PRIORITY_SCALE, SPREAD_WEIGHT, Plan, Problem, SolverStats, score
 from .rounding import lp_guided_plan
 from .validate import validate
 
 #: Up to this many candidates the exact model uses all of them (optimal on small instances).
 FULL_MODEL_CANDIDATES = 4000
+#: Above this many candidates the LP guide is solved over the nearest sites only.
+LP_FULL_CANDIDATES = 40_000
+#: Sites per request kept for the pruned LP guide.
+LP_PRUNED_SITES = 3
+#: Above this many reduced candidates, CP-SAT works category by category (LNS).
+EXACT_MAX_CANDIDATES = 15_000
+
+Progress = Callable[[float, float, float], None]
 
 
 def solve(
@@ -41,53 +53,85 @@ def solve(
     seed: int = 0,
     workers: int = 2,
     deterministic: bool = False,
-    on_progress: Callable[[float, float, float], None] | None = None,
-    engine: str = "cpsat",
+    on_progress: Progress | None = None,
     full_model: bool | None = None,
 ) -> Plan:
-    """The best plan found within ``time_limit`` seconds (never worse than the greedy)."""
+    """The best plan found within about ``time_limit`` seconds (never worse than greedy).
+
+    ``deterministic``: one CP-SAT worker, fixed seed and work limits instead of wall-time
+    limits, so the same input gives the same plan. ``on_progress(wall_s, objective, bound)``
+    is called on every improvement.
+    """
     t0 = time.perf_counter()
+    deadline = t0 + time_limit
     idx = ProblemIndex(problem)
+    pins = resolve_pins(problem)
     over_time: list[tuple[float, float]] = []
+    state = {"best": None, "method": "greedy", "bound": None}
 
-    def record(plan: Plan) -> float:
-        obj = score(problem, plan).weighted_trainees
-        over_time.append((time.perf_counter() - t0, obj))
-        return obj
+    def offer(plan: Plan | None, method: str) -> None:
+        if plan is None:
+            return
+        best = state["best"]
+        if best is None or score(problem, plan).key() > score(problem, best).key():
+            state["best"], state["method"] = plan, method
+            obj = score(problem, plan).weighted_trainees
+            wall = time.perf_counter() - t0
+            over_time.append((wall, obj))
+            if on_progress is not None:
+                on_progress(wall, obj, state["bound"] if state["bound"] is not None else obj)
 
-    best = greedy_plan(problem, index=idx)
-    best_method = "greedy"
-    record(best)
-    cands = list(idx.candidates)
-    bound: float | None = None
+    offer(greedy_plan(problem, index=idx), "greedy")
+    if problem.previous is not None:
+        offer(greedy_plan(problem, index=idx, keep_previous=True), "keep-previous")
     status = "FEASIBLE"
+    cands = list(idx.candidates)
+    fixed_value = sum(
+        c.trainees * problem.request(c.request).priority for c in pins.fixed
+    )  # value of wholly pinned cohorts, outside every model
+    fx = fixed_offsets(idx, pins.fixed) if pins.fixed else None
+    pin_kw = {"pinned_site": pins.site_totals(), "pinned_week": pins.week_totals()}
     if cands:
-        flp = build(idx, relaxed=True, spread=False)
-        lp = solve_lp(flp, time_limit=max(0.5, 0.5 * time_limit))
+        lp_pool = cands if len(cands) <= LP_FULL_CANDIDATES else _pruned(idx, state["best"], pins)
+        flp = build(idx, lp_pool, relaxed=True, spread=False, fixed=fx, **pin_kw)
+        lp = solve_lp(flp, time_limit=None if deterministic else max(0.5, 0.6 * time_limit))
+        pool = cands
         if lp.status == "Optimal":
-            bound = lp.bound
-            rounded = lp_guided_plan(problem, idx, flp, lp.col_value)
-            if _better(problem, rounded, best):
-                best, best_method = rounded, "lp-rounding"
-            record(best)
+            if lp_pool is cands:
+                state["bound"] = lp.bound + fixed_value
+            offer(lp_guided_plan(problem, idx, flp, lp.col_value), "lp-rounding")
             use_all = full_model if full_model is not None else len(cands) <= FULL_MODEL_CANDIDATES
             if not use_all:
-                cands = _reduced_candidates(idx, flp.candidates, lp.col_value, flp.y, best)
-        plan, st, mip_bound = _exact(
-            problem, idx, cands, best, t0, time_limit, seed, workers, deterministic,
-            on_progress, engine,
-        )  # fmt: skip
-        if plan is not None and _better(problem, plan, best):
-            best, best_method = plan, engine
-            record(best)
-        status = st
-        if mip_bound is not None and len(cands) == len(idx.candidates):
-            bound = mip_bound if bound is None else min(bound, mip_bound)
+                pool = _reduced(idx, flp, lp.col_value, state["best"], pins, problem.previous)
+        elif len(cands) > FULL_MODEL_CANDIDATES:
+            pool = _reduced(idx, None, None, state["best"], pins, problem.previous)
+        if len(pool) <= EXACT_MAX_CANDIDATES or pins or problem.previous is not None:
+            plan, status, cp_bound = _exact(
+                problem, idx, pool, state["best"], pins, fx, pin_kw, deadline, seed, workers,
+                deterministic, on_progress and (lambda w, o, b: on_progress(
+                    time.perf_counter() - t0, o, b)),
+            )  # fmt: skip
+            offer(plan, "cpsat")
+            if cp_bound is not None and len(pool) == len(cands) and not pin_kw_any(pin_kw):
+                cp_bound += fixed_value
+                b = state["bound"]
+                state["bound"] = cp_bound if b is None else min(b, cp_bound)
+            if len(pool) != len(cands) and status == "OPTIMAL":
+                status = "FEASIBLE"
+        else:
+            improved = improve(
+                problem, idx, state["best"], pool, deadline=deadline, seed=seed,
+                engine="cpsat", deterministic=deterministic,
+                on_improve=lambda p: offer(p, "lns"),
+            )  # fmt: skip
+            offer(improved, "lns")
+    best: Plan = state["best"]
     obj = score(problem, best).weighted_trainees
-    if status == "OPTIMAL" and len(cands) != len(idx.candidates):
-        status = "FEASIBLE"
+    bound = state["bound"]
     if bound is not None and bound < obj:
-        bound = obj
+        bound = obj  # numerical noise
+    if bound is not None and abs(bound - obj) < 1e-6 and status != "OPTIMAL":
+        status = "OPTIMAL"
     gap = None if bound is None or bound <= 0 else max(0.0, (bound - obj) / bound)
     stats = SolverStats(
         status=status,
@@ -96,81 +140,132 @@ def solve(
         gap=gap,
         wall_seconds=time.perf_counter() - t0,
         objective_over_time=tuple(over_time),
-        method=best_method,
+        method=state["method"],
     )
-    return Plan(best.cohorts, stats, best.paused)
+    return Plan(tuple(sorted(best.cohorts, key=lambda c: c.id)), stats, best.paused)
 
 
-def _better(problem: Problem, a: Plan, b: Plan) -> bool:
-    return score(problem, a).key() > score(problem, b).key()
+def pin_kw_any(pin_kw) -> bool:
+    return any(bool(v) for v in pin_kw.values())
 
 
-def _reduced_candidates(
-    idx: ProblemIndex, lp_cands: list[Candidate], lp_values, ycols: list[int], plan: Plan
-) -> list[Candidate]:
-    """The LP's support plus every candidate the given plan uses."""
-    keep = {c.index for k, c in enumerate(lp_cands) if lp_values[ycols[k]] > 1e-3}
-    pos = {(c.request.id, c.site.id, c.start): c.index for c in idx.candidates}
-    for c in plan.cohorts:
-        i = pos.get((c.request, c.site, c.start_week))
-        if i is not None:
-            keep.add(i)
+def _pruned(idx: ProblemIndex, plan: Plan, pins: PinSet) -> list[Candidate]:
+    """Per request the candidates at its nearest sites, plus what ``plan`` and pins use."""
+    by_req: dict[str, list[Candidate]] = defaultdict(list)
+    for c in idx.candidates:
+        by_req[c.request.id].append(c)
+    keep: set[int] = set()
+    pinned_requests = {c.request for c in pins.by_site + pins.by_week}
+    for rid, cs in by_req.items():
+        if rid in pinned_requests:
+            keep.update(c.index for c in cs)
+            continue
+        near = sorted({(c.site.distance_km, c.site.id) for c in cs})[:LP_PRUNED_SITES]
+        sites = {s for _d, s in near}
+        keep.update(c.index for c in cs if c.site.id in sites)
+    keep.update(_used(idx, plan))
     return [idx.candidates[i] for i in sorted(keep)]
 
 
+def _used(idx: ProblemIndex, plan: Plan | None) -> set[int]:
+    out: set[int] = set()
+    if plan is None:
+        return out
+    for c in plan.cohorts:
+        cand = idx.candidate_at.get((c.request, c.site, c.start_week))
+        if cand is not None:
+            out.add(cand.index)
+    return out
+
+
+def _reduced(idx, flp, lp_values, plan, pins: PinSet, previous: Plan | None) -> list[Candidate]:
+    """The LP's support plus the candidates the best plan, pins and previous plan use."""
+    keep: set[int] = set()
+    if flp is not None:
+        keep = {c.index for k, c in enumerate(flp.candidates) if lp_values[flp.y[k]] > 1e-3}
+    keep |= _used(idx, plan) | _used(idx, previous)
+    pinned_requests = {c.request for c in pins.by_site + pins.by_week}
+    if pinned_requests:
+        keep.update(c.index for c in idx.candidates if c.request.id in pinned_requests)
+    return [idx.candidates[i] for i in sorted(keep)]
+
+
+def _previous_classes(idx: ProblemIndex, previous: Plan | None, pins: PinSet) -> dict[int, int]:
+    if previous is None:
+        return {}
+    fixed = {c.id for c in pins.fixed}
+    out: dict[int, int] = defaultdict(int)
+    for c in previous.cohorts:
+        if c.id in fixed:
+            continue
+        cand = idx.candidate_at.get((c.request, c.site, c.start_week))
+        if cand is not None:
+            out[cand.index] += 1
+    return dict(out)
+
+
 def _exact(
-    problem, idx, cands, hint_plan, t0, time_limit, seed, workers, deterministic, on_progress,
-    engine,
+    problem, idx, pool, hint_plan, pins, fx, pin_kw, deadline, seed, workers, deterministic,
+    on_progress,
 ):  # fmt: skip
-    """Solve the exact model over ``cands``; returns (plan or None, status, bound or None)."""
-    f = build(idx, cands, spread=True)
-    hint = values_from_plan(f, hint_plan)
-    left = max(0.2, time_limit - (time.perf_counter() - t0) - 0.1)
-    if engine == "highs":
-        h = to_highs(f, integer=True, objective="value", threads=1)
-        h.setOptionValue("time_limit", float(left))
-        h.setOptionValue("random_seed", int(seed))
-        if hint is not None:
-            h.setSolution(
-                len(hint), np.arange(len(hint), dtype=np.int32), np.asarray(hint, dtype=np.double)
-            )
-        h.run()
-        st = h.modelStatusToString(h.getModelStatus())
-        info = h.getInfo()
-        values = list(h.getSolution().col_value) if info.primal_solution_status == 2 else None
-        status = "OPTIMAL" if st == "Optimal" else "FEASIBLE"
-        bound = _primary_bound(f, info.mip_dual_bound * 1e6)
-    else:
-        res = solve_cpsat(
-            f,
-            CpSatParams(
-                time_limit=left,
-                workers=workers,
-                seed=seed,
-                deterministic=deterministic,
-                on_progress=on_progress,
-            ),
-            hint,
-        )
-        values, status = res.values, res.status
-        bound = _primary_bound(f, res.bound_units)
-    if values is None:
-        return None, status, bound
-    try:
-        plan = Plan(tuple(cohorts_from_values(f, values, reuse=problem.previous)))
-    except AssignmentError:
-        return None, status, bound
-    if validate(problem, plan):
-        return None, status, bound
-    return plan, status, bound
+    """CP-SAT on the exact model over ``pool``, in two lexicographic phases.
+
+    Phase 1 maximises priority-weighted trainees (no tie-breakers: a much easier model);
+    phase 2 holds that value and maximises stability, minus trainee-km and peak load.
+    Returns (best plan or None, phase-1 status, phase-1 primary bound over ``pool``).
+    """
+    fixed_ids = {c.id for c in pins.fixed}
+
+    def params(share: float) -> CpSatParams:
+        left = max(0.2, deadline - time.perf_counter() - 0.05)
+        return CpSatParams(
+            time_limit=max(0.1, left * share), workers=workers, seed=seed,
+            deterministic=deterministic, on_progress=on_progress,
+        )  # fmt: skip
+
+    def to_plan(f, values) -> Plan | None:
+        try:
+            items = solution_cohorts(f, values, reuse=problem.previous)
+            cohorts = concretise(idx, items, pinned=pins.fixed) + list(pins.fixed)
+        except AssignmentError:
+            return None
+        plan = Plan(tuple(cohorts))
+        return None if validate(problem, plan) else plan
+
+    f1 = build(idx, pool, spread=False, fixed=fx, **pin_kw)
+    hint = values_from_plan(f1, Plan(tuple(c for c in hint_plan.cohorts if c.id not in fixed_ids)))
+    r1 = solve_cpsat(f1, params(0.75), hint, objective="primary")
+    bound = r1.bound_units / r1.scale if r1.status in ("OPTIMAL", "FEASIBLE") else None
+    plan1 = to_plan(f1, r1.values) if r1.values is not None else None
+    base = plan1 if plan1 is not None else hint_plan
+    if plan1 is not None and score(problem, plan1).key() < score(problem, hint_plan).key():
+        base = hint_plan
+    if deadline - time.perf_counter() < 0.3 and not deterministic:
+        return plan1, r1.status, bound
+    f2 = build(
+        idx, pool, spread=True, fixed=fx,
+        previous_classes=_previous_classes(idx, problem.previous, pins), **pin_kw,
+    )  # fmt: skip
+    hint2 = values_from_plan(f2, Plan(tuple(c for c in base.cohorts if c.id not in fixed_ids)))
+    if hint2 is None:
+        return plan1, r1.status, bound
+    units = primary_units(f2)
+    floor = sum(units[f2.y[k]] * hint2[f2.y[k]] for k in range(len(f2.candidates)))
+    r2 = solve_cpsat(f2, params(1.0), hint2, objective="secondary", primary_floor=floor)
+    plan2 = to_plan(f2, r2.values) if r2.values is not None else None
+    if plan2 is None:
+        return plan1, r1.status, bound
+    if plan1 is None or score(problem, plan2).key() >= score(problem, plan1).key():
+        return plan2, r1.status, bound
+    return plan1, r1.status, bound
 
 
-def _primary_bound(f, bound_units: float) -> float | None:
+def _primary_bound(f: Formulation, bound_units: float) -> float | None:
     """A bound on weighted trainees from CP-SAT's bound on the integer value objective.
 
-    value = PRIORITY_SCALE * primary - penalties (km, spread) with penalties >= 0 and at most
-    ``pen_max``; so for every plan primary <= (bound + pen_max) / PRIORITY_SCALE.
-    Not available with a stability reward.
+    value = PRIORITY_SCALE * primary - penalties (km, spread) with 0 <= penalties <= pen_max,
+    so every plan has primary <= (bound + pen_max) / PRIORITY_SCALE. Not available with a
+    stability reward.
     """
     if f.keep:
         return None
@@ -178,3 +273,6 @@ def _primary_bound(f, bound_units: float) -> float | None:
     trainees_max = sum(r.trainees for r in f.index.problem.requests)
     pen_max = km_max * KM_WEIGHT * trainees_max + 100 * SPREAD_WEIGHT
     return (bound_units + pen_max) / PRIORITY_SCALE
+
+
+__all__ = ["solve", "class_usage"]

@@ -15,9 +15,13 @@ class Violation:
     cohort: str | None = None
 
 
-def validate(problem: Problem, plan: Plan) -> list[Violation]:
+def validate(problem: Problem, plan: Plan, *, check_pins: bool = True) -> list[Violation]:
     """All hard-constraint violations of ``plan`` (empty list: the plan is valid)."""
     out: list[Violation] = []
+    if check_pins and problem.pins:
+        from .pins import pin_problems
+
+        out.extend(Violation(kind, msg) for kind, msg in pin_problems(problem, plan))
     H = problem.horizon_weeks
     courses = problem._index("courses")
     sites = problem._index("sites")
