@@ -100,6 +100,8 @@ def render(
         "today": dt.date.today(),
     }
     base.update(context)
+    # pages hold planning data: no copy in the browser cache (e.g. after logging out)
+    headers = {"Cache-Control": "no-store", **(headers or {})}
     return templates.TemplateResponse(request, name, base, status_code=status_code, headers=headers)
 
 
