@@ -29,90 +29,86 @@ log = logging.getLogger("muster.jobs")
 PROGRESS_EVERY_S = 0.5
 
 
-def run_plan(database_url: str, plan_id: int) -> None:
-    """Process entry point: solve one plan and store the result (one transaction)."""
+def _run_job(database_url: str, model: type, job_id: int, work, store) -> None:
+    """Run `work(job, update)` in this process and `store(session, job, result)` if the job
+    is still running; a failure is recorded on the job. `update(fn)` applies `fn` to the
+    job in a short transaction of its own and returns False once the job is no longer
+    running (cancelled)."""
     engine = make_engine(database_url)
     factory = make_sessionmaker(engine)
-    last = [0.0]
 
-    def on_progress(wall: float, objective: float, bound: float | None) -> None:
-        now = time.monotonic()
-        if now - last[0] < PROGRESS_EVERY_S:
-            return
-        last[0] = now
+    def update(fn) -> bool:
         with factory() as s:
-            row = s.get(Plan, plan_id)
-            if row is None or row.status != "running":
-                return
-            plans.record_progress(row, wall, objective, bound)
+            job = s.get(model, job_id)
+            if job is None or job.status != "running":
+                return False
+            fn(job)
             try:
                 s.commit()
             except StaleDataError:
                 s.rollback()
+            return True
 
     try:
         with factory() as s:
-            plan = s.get(Plan, plan_id)
-            result = plans.solve_stored(plan, on_progress=on_progress)
+            result = work(s.get(model, job_id), update)
         with factory() as s:
-            plan = s.get(Plan, plan_id)
-            if plan.status == "running":
-                plans.finish(db_session=s, plan=plan, result=result)
+            job = s.get(model, job_id)
+            if job.status == "running":
+                store(s, job, result)
     except Exception:
-        with factory() as s:
-            plan = s.get(Plan, plan_id)
-            if plan is not None and plan.status == "running":
-                plan.status = "failed"
-                plan.error = traceback.format_exc(limit=5)[-4000:]
-                s.commit()
+        tb = traceback.format_exc(limit=5)[-4000:]
+
+        def failed(job) -> None:
+            job.status, job.error = "failed", tb
+
+        update(failed)
         raise
     finally:
         engine.dispose()
+
+
+def run_plan(database_url: str, plan_id: int) -> None:
+    """Process entry point: solve one plan and store the result (one transaction)."""
+
+    def work(plan: Plan, update) -> dict:
+        last = [0.0]
+
+        def on_progress(wall: float, objective: float, bound: float | None) -> None:
+            if time.monotonic() - last[0] >= PROGRESS_EVERY_S:
+                last[0] = time.monotonic()
+                update(lambda row: plans.record_progress(row, wall, objective, bound))
+
+        return plans.solve_stored(plan, on_progress=on_progress)
+
+    def store(session: Session, plan: Plan, result: dict) -> None:
+        plans.finish(db_session=session, plan=plan, result=result)
+
+    _run_job(database_url, Plan, plan_id, work, store)
 
 
 def run_montecarlo(database_url: str, run_id: int) -> None:
     """Process entry point: run one Monte Carlo job and store its summaries and charts."""
-    engine = make_engine(database_url)
-    factory = make_sessionmaker(engine)
 
-    def progress(done: int, total: int) -> None:
-        with factory() as s:
-            row = s.get(MonteCarloRun, run_id)
-            if row is None or row.status != "running":
-                raise RuntimeError("run cancelled")
-            row.progress = [done, total]
-            try:
-                s.commit()
-            except StaleDataError:
-                s.rollback()
+    def work(row: MonteCarloRun, update) -> dict:
+        def progress(done: int, total: int) -> None:
+            if not update(lambda r: setattr(r, "progress", [done, total])):
+                raise RuntimeError("run cancelled")  # stops the simulation
 
-    try:
-        with factory() as s:
-            row = s.get(MonteCarloRun, run_id)
-            result = runs.execute(row, progress=progress)
-        with factory() as s:
-            row = s.get(MonteCarloRun, run_id)
-            if row.status == "running":
-                row.result = result
-                row.status = "done"
-                s.commit()
-    except Exception:
-        with factory() as s:
-            row = s.get(MonteCarloRun, run_id)
-            if row is not None and row.status == "running":
-                row.status = "failed"
-                row.error = traceback.format_exc(limit=5)[-4000:]
-                s.commit()
-        raise
-    finally:
-        engine.dispose()
+        return runs.execute(row, progress=progress)
+
+    def store(session: Session, row: MonteCarloRun, result: dict) -> None:
+        row.result, row.status = result, "done"
+        session.commit()
+
+    _run_job(database_url, MonteCarloRun, run_id, work, store)
 
 
 JOB_KINDS = ((Plan, run_plan), (MonteCarloRun, run_montecarlo))
 
 
 class PlanRunner:
-    """Claims queued plans and runs each in a child process."""
+    """Claims queued jobs (plans, Monte Carlo runs) and runs each in a child process."""
 
     def __init__(
         self,
