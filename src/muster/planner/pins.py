@@ -107,6 +107,12 @@ def seed_ledger(
     return cohorts
 
 
+def _validate_one(problem: Problem, c: Cohort) -> list:
+    from .validate import validate
+
+    return validate(problem, Plan((c,)), check_pins=False)
+
+
 def _fits(ledger: Ledger, c: Cohort) -> bool:
     if ledger.site_room(c.site, c.start_week, c.end_week) < c.trainees:
         return False
@@ -123,6 +129,12 @@ def _place_exact(
 ) -> Cohort | None:
     req = problem.request(c.request)
     cid = c.id if c.id not in used else f"{c.id}'"
+    if (site, start) == (c.site, c.start_week) and _fits(ledger, c):
+        # the pinned cohort exactly as it was: pins taken from one valid plan always fit
+        kept = Cohort(cid, c.request, c.site, c.start_week, c.end_week, c.trainees, c.instructors)
+        if not [v for v in _validate_one(problem, kept)]:
+            ledger.add(kept)
+            return kept
     got = ledger.place(req, site, start, c.trainees, cid)
     if got is not None and got.trainees != c.trainees:
         ledger.remove(got)
