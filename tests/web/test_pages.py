@@ -422,3 +422,57 @@ def test_cohorts_page_shows_a_gantt_per_site(client, web, as_user):
         assert r.status_code == 201, r.text
     html = client.get("/training/cohorts").text
     assert "Cohorts per site" in html and sites[0]["name"] in html
+
+
+def test_site_use_this_week_counts_cohorts_in_training(client, db, as_user):
+    import datetime as dt
+
+    from muster.web import queries
+
+    planner = as_user("planner")
+    site = client.get("/api/v1/sites?host_nation=LV", headers=planner).json()["items"][0]
+    request = client.get("/api/v1/training-requests", headers=planner).json()["items"][0]
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    before = {r["nation"]: r for r in queries.capacity_by_host_nation(db)}["LV"]
+    for start, status in (
+        (monday, "running"),
+        (monday, "cancelled"),
+        (monday + dt.timedelta(weeks=60), "planned"),
+    ):
+        r = client.post(
+            "/api/v1/cohorts",
+            headers=planner,
+            json={
+                "request_id": request["id"],
+                "site_id": site["id"],
+                "start_week": start.isoformat(),
+                "trainees": 77,
+                "status": status,
+            },
+        )
+        assert r.status_code == 201, r.text
+    db.expire_all()
+    after = {r["nation"]: r for r in queries.capacity_by_host_nation(db)}["LV"]
+    assert after["in_use"] == before["in_use"] + 77
+    assert after["capacity"] == before["capacity"]
+
+
+def test_scenario_lists_its_condition_changes(client, web, as_user):
+    web("observer")
+    planner = as_user("planner")
+    scenario = client.get("/api/v1/scenarios?is_reality=false", headers=planner).json()["items"][0]
+    r = client.post(
+        "/api/v1/condition-events",
+        headers=planner,
+        json={
+            "scenario_id": scenario["id"],
+            "date": "2027-02-01",
+            "condition": "us_backstop",
+            "holds": True,
+            "note": "backstop agreed",
+        },
+    )
+    assert r.status_code == 201, r.text
+    card = client.get("/scenarios").text.split(f'id="scenario-{scenario["id"]}"')[1]
+    card = card.split("</section>")[0]
+    assert "Condition changes" in card and "backstop agreed" in card

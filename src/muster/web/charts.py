@@ -89,20 +89,35 @@ def requests_by_priority(rows: Sequence[dict[str, int]]) -> dict[str, Any]:
 
 
 def capacity_by_nation(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    fig = go.Figure(
+    """Capacity per host nation, and the trainees in cohorts this week beside it."""
+    fig = go.Figure()
+    fig.add_trace(
         go.Bar(
             x=[r["nation"] for r in rows],
             y=[r["capacity"] for r in rows],
+            name="capacity",
             marker_color=[UKRAINE if r["in_ukraine"] else BLUE for r in rows],
             text=[f"{r['sites']} site(s)" for r in rows],
-            hovertemplate="%{x}: %{y:,} trainees at once, %{text}<extra></extra>",
+            textposition="none",
+            hovertemplate="%{x}: capacity %{y:,} trainees at once, %{text}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=[r["nation"] for r in rows],
+            y=[r["in_use"] for r in rows],
+            name="in cohorts this week",
+            marker_color=AMBER,
+            hovertemplate="%{x}: %{y:,} trainees in cohorts this week<extra></extra>",
         )
     )
     return _fig(
         fig,
-        "Site capacity by host nation (trainees at once; Ukraine in red)",
+        "Sites by host nation: capacity and trainees this week (Ukraine in red)",
+        barmode="group",
         yaxis={"tickformat": ","},
-        height=280,
+        height=300,
+        legend={"orientation": "h", "y": 1.1, "x": 1, "xanchor": "right"},
     )
 
 

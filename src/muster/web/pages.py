@@ -269,6 +269,7 @@ def _scenarios_context(db_session: Session) -> dict:
             {
                 "scenario": s,
                 "events": queries.phase_events(db_session, s.id),
+                "condition_events": queries.condition_events(db_session, s.id),
                 "phase_now": now,
                 "figure": charts.phase_timeline(line),
             }

@@ -39,16 +39,28 @@ def open_requests_by_priority(db_session: Session) -> list[dict[str, int]]:
     return list(out.values())
 
 
-def capacity_by_host_nation(db_session: Session) -> list[dict[str, Any]]:
-    """Weekly training capacity of sites that are not closed, per host nation."""
+def capacity_by_host_nation(
+    db_session: Session, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Per host nation: capacity of the sites that are not closed (trainees at once) and the
+    trainees of planned or running cohorts in training during the week of `today`."""
+    today = today or dt.date.today()
     totals: dict[str, dict[str, Any]] = {}
+    host_of: dict[int, str] = {}
     for s in db_session.scalars(select(Site).where(Site.status != "closed")):
         entry = totals.setdefault(
-            s.host_nation, {"nation": s.host_nation, "capacity": 0, "sites": 0, "in_ukraine": False}
+            s.host_nation,
+            {"nation": s.host_nation, "capacity": 0, "in_use": 0, "sites": 0, "in_ukraine": False},
         )
         entry["capacity"] += s.weekly_capacity
         entry["sites"] += 1
         entry["in_ukraine"] = entry["in_ukraine"] or s.in_ukraine
+        host_of[s.id] = s.host_nation
+    for c in cohort_schedule(db_session):
+        if c["status"] in ("planned", "running") and c["start"] <= today < c["end"]:
+            nation = host_of.get(c["site_id"])
+            if nation:
+                totals[nation]["in_use"] += c["trainees"]
     return sorted(totals.values(), key=lambda e: -e["capacity"])
 
 
@@ -191,6 +203,7 @@ def cohort_schedule(db_session: Session) -> list[dict[str, Any]]:
         {
             "id": cohort.id,
             "site": site,
+            "site_id": cohort.site_id,
             "course": course,
             "start": cohort.start_week,
             "end": cohort.start_week + dt.timedelta(weeks=weeks),
@@ -199,3 +212,16 @@ def cohort_schedule(db_session: Session) -> list[dict[str, Any]]:
         }
         for cohort, site, course, weeks in db_session.execute(stmt)
     ]
+
+
+def condition_events(db_session: Session, scenario_id: int) -> list[Any]:
+    """The scenario's changes of named conditions, in date order."""
+    from muster.scenarios.models import ConditionEvent
+
+    return list(
+        db_session.scalars(
+            select(ConditionEvent)
+            .where(ConditionEvent.scenario_id == scenario_id)
+            .order_by(ConditionEvent.date, ConditionEvent.id)
+        )
+    )
