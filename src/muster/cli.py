@@ -381,11 +381,16 @@ def plan(
 
 # Sub-commands of the pillars and of operations, each a Typer app in its own module, are
 # registered here (one line each).
+from muster.guarantees import cli as guarantees_cli  # noqa: E402
+from muster.ops import cli as ops_cli  # noqa: E402
 from muster.procurement import cli as procurement_cli  # noqa: E402
 from muster.scenarios import cli as scenarios_cli  # noqa: E402
 
 app.add_typer(scenarios_cli.app, name="scenario")
 app.add_typer(procurement_cli.app, name="procurement")
+app.add_typer(guarantees_cli.app, name="guarantees")
+app.command("backup")(ops_cli.backup)
+app.command("restore")(ops_cli.restore)
 
 
 def main() -> None:  # pragma: no cover - console entry

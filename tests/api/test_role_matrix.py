@@ -50,6 +50,13 @@ OTHER_WRITES: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/contingencies/{id}/activate"): {"admin", "planner"},
     ("POST", "/api/v1/montecarlo"): {"admin", "planner"},
     ("DELETE", "/api/v1/montecarlo/{id}"): {"admin", "planner"},
+    ("POST", "/api/v1/capability-substitutions"): {"admin", "planner"},
+    ("PATCH", "/api/v1/capability-substitutions/{id}"): {"admin", "planner"},
+    ("DELETE", "/api/v1/capability-substitutions/{id}"): {"admin", "planner"},
+    ("POST", "/api/v1/guarantees/contributions/{id}/status"): {"admin", "planner", "latvia"},
+    ("POST", "/api/v1/guarantees/rounds"): {"admin", "planner"},
+    ("POST", "/api/v1/guarantees/rounds/{id}/close"): {"admin", "planner"},
+    ("PATCH", "/api/v1/guarantees/rounds/{id}/gaps/{gap_id}"): {"admin", "planner"},
 }
 IMPORTABLE = {"pledges", "training-requests", "contributions", "needs", "sites"}
 

@@ -184,6 +184,15 @@ def load(db_session: Session, *, password: str) -> None:
             note=f"source: {d.SOURCES[source]}",
             amount_cents=100_000_000_00 if kind == "funding" else None,
         )
+    for provided, required, ratio, source in d.CAPABILITY_SUBSTITUTIONS:
+        _add(
+            db_session,
+            guarantees.SUBSTITUTIONS,
+            provided=provided,
+            required=required,
+            ratio=ratio,
+            note=f"source: {d.SOURCES[source]}",
+        )
     for area, lead, members, lead_dl, contract_dl, status, source in d.COALITIONS:
         _add(
             db_session,

@@ -653,6 +653,17 @@ CONTRIBUTIONS = [
     ("NO", "funding", None, 0, "EUR", [], "", "confirmed", "illustrative"),
 ]
 
+# Capability substitutions the sourcing optimizer may use: one unit of `provided` counts as
+# `ratio` units of `required`. ILLUSTRATIVE: a mechanised battalion can carry out a
+# reassurance battalion's task; four infantry companies make up a battalion; a frigate can
+# escort like an escort ship.
+CAPABILITY_SUBSTITUTIONS = [
+    # provided, required, ratio, source
+    ("mechanised_battalion", "infantry_battalion", 1.0, "illustrative"),
+    ("infantry_company", "infantry_battalion", 0.25, "illustrative"),
+    ("frigate", "maritime_escort", 1.0, "illustrative"),
+]
+
 # SAFE tentative allocation per country, Commission, 9 Sep 2025 (safe-allocation-2025-09-09),
 # in euro; used as the loan requests of the demo.
 LOAN_REQUESTS = [
