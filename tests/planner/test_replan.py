@@ -10,8 +10,8 @@ from muster.planner.repair import (
     affected_by_breach,
     breach_problem,
     changed_cohorts,
-    replan,
     repair_after_breach,
+    replan,
 )
 
 from .strategies import problems

@@ -81,6 +81,7 @@ class Formulation:
     keep: dict[int, int] = field(default_factory=dict)  # candidate -> stability column
     relaxed: bool = False
     fixed: Fixed = field(default_factory=Fixed)
+    all_rows: bool = False  # keep rows that can never bind (their right-hand side may change)
 
     def add_col(self, name: tuple, lb: float, ub: float, integer: bool, primary=0.0, value=0):
         self.col_lower.append(lb)
@@ -107,6 +108,7 @@ def build(
     fixed: Fixed | None = None,
     pinned_site: dict[tuple[str, str], tuple[int, int]] | None = None,
     pinned_week: dict[tuple[str, int], tuple[int, int]] | None = None,
+    all_rows: bool = False,
 ) -> Formulation:
     """The model over ``candidates`` (default: all), built in small named steps.
 
@@ -118,7 +120,9 @@ def build(
     (request, site) / (request, start week) to the (cohorts, trainees) that must stay there.
     """
     cands = list(index.candidates if candidates is None else candidates)
-    f = Formulation(index=index, candidates=cands, relaxed=relaxed, fixed=fixed or Fixed())
+    f = Formulation(
+        index=index, candidates=cands, relaxed=relaxed, fixed=fixed or Fixed(), all_rows=all_rows
+    )
     add_placement_columns(f, fixed_min or {})
     add_demand_rows(f)
     if not relaxed:
@@ -227,7 +231,7 @@ def add_site_capacity_rows(f: Formulation, *, spread: bool) -> None:
         cap = f.index.problem.site(sid).capacity
         taken = f.fixed.site.get((sid, w), 0)
         total_max = sum(f.candidates[k].max_trainees for k in ks)
-        if total_max + taken <= cap and not spread:
+        if total_max + taken <= cap and not spread and not f.all_rows:
             continue
         cols = [f.y[k] for k in ks]
         if spread:

@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from .assign import AssignmentError, class_usage, concretise, solution_cohorts, values_from_plan
-from .bound import solve_lp
 from .cpsat import CpSatParams, primary_units, solve_cpsat
 from .formulation import Formulation, build
 from .greedy import greedy_plan
@@ -31,7 +30,7 @@ from .index import Candidate, ProblemIndex
 from .lns import fixed_offsets, improve
 from .pins import PinSet, resolve_pins
 from .problem import KM_WEIGHT, PRIORITY_SCALE, SPREAD_WEIGHT, Plan, Problem, SolverStats, score
-from .rounding import lp_guided_plan
+from .rounding import lp_dive_plan, lp_guided_plan
 from .validate import validate
 
 #: Up to this many candidates the exact model uses all of them (optimal on small instances).
@@ -93,16 +92,30 @@ def solve(
     pin_kw = {"pinned_site": pins.site_totals(), "pinned_week": pins.week_totals()}
     if cands:
         lp_pool = cands if len(cands) <= LP_FULL_CANDIDATES else _pruned(idx, state["best"], pins)
-        flp = build(idx, lp_pool, relaxed=True, spread=False, fixed=fx, **pin_kw)
-        lp = solve_lp(flp, time_limit=None if deterministic else max(0.5, 0.6 * time_limit))
+        flp = build(idx, lp_pool, relaxed=True, spread=False, fixed=fx, all_rows=True, **pin_kw)
+        first: dict = {}
+
+        def on_first(status: str, obj: float, values: list[float]) -> None:
+            first.update(status=status, obj=obj, values=values)
+            if status == "Optimal" and lp_pool is cands:
+                state["bound"] = obj + fixed_value
+            if status == "Optimal":
+                offer(lp_guided_plan(problem, idx, flp, values), "lp-rounding")
+
+        dive_deadline = deadline if deterministic else t0 + 0.75 * time_limit
+        offer(
+            lp_dive_plan(
+                problem, idx, flp, deadline=dive_deadline, on_first=on_first,
+                first_time_limit=None if deterministic else max(0.5, 0.6 * time_limit),
+                max_rounds=12,
+            ),
+            "lp-dive",
+        )  # fmt: skip
         pool = cands
-        if lp.status == "Optimal":
-            if lp_pool is cands:
-                state["bound"] = lp.bound + fixed_value
-            offer(lp_guided_plan(problem, idx, flp, lp.col_value), "lp-rounding")
+        if first.get("status") == "Optimal":
             use_all = full_model if full_model is not None else len(cands) <= FULL_MODEL_CANDIDATES
             if not use_all:
-                pool = _reduced(idx, flp, lp.col_value, state["best"], pins, problem.previous)
+                pool = _reduced(idx, flp, first["values"], state["best"], pins, problem.previous)
         elif len(cands) > FULL_MODEL_CANDIDATES:
             pool = _reduced(idx, None, None, state["best"], pins, problem.previous)
         if len(pool) <= EXACT_MAX_CANDIDATES or pins or problem.previous is not None:
