@@ -91,6 +91,7 @@ def test_optimizer_at_least_greedy_and_within_bound(problem):
     assert result.objective <= result.best_possible + 1e-9
     if result.bound is not None:
         assert result.objective <= result.bound + 1e-6
+        assert result.objective >= result.bound - 1e-6  # proven optimal: the bound is met
 
 
 @PROPERTY
@@ -178,3 +179,21 @@ def test_empty_problem():
     p = SourcingProblem((Requirement(1, "x", "z", 1),), ())
     result = solve(p)
     assert result.objective == 0 and result.requirements[0].shortfall == 1
+
+
+def test_larger_random_problem_meets_its_bound():
+    """Regression: with a warm start, HiGHS 1.16 returned the start (fill 60.3) instead of
+    the optimum it reported (67.1) on the benchmark's problem; `solve` must notice."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "benchmarks" / "guarantees.py"
+    spec = importlib.util.spec_from_file_location("guarantees_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    problem, _texts = bench.random_problem(50, 200, 1)
+    result = solve(problem)
+    assert result.optimal and result.bound is not None
+    assert result.objective == pytest.approx(result.bound, rel=1e-7)
+    assert result.objective == pytest.approx(67.0661323, rel=1e-6)
+    assert result.objective > greedy(problem).objective

@@ -556,6 +556,16 @@ def _warm_start(h: highspy.Highs, model: _Model, units: Mapping[tuple[Id, Id], i
     h.setSolution(sol)
 
 
+def _solution_matches(h: highspy.Highs, lp: highspy.HighsLp) -> bool:
+    """Whether the solution HiGHS returns has the objective value it reports."""
+    solution = h.getSolution()
+    if not solution.value_valid:
+        return True
+    value = float(np.dot(lp.col_cost_, np.asarray(solution.col_value)))
+    reported = float(h.getInfo().objective_function_value)
+    return abs(value - reported) <= 1e-7 * max(1.0, abs(reported))
+
+
 def solve(problem: SourcingProblem, settings: SolverSettings | None = None) -> SourcingResult:
     """The assignment maximising priority-weighted fill (HiGHS MILP, greedy warm start)."""
     settings = settings or SolverSettings()
@@ -574,6 +584,16 @@ def solve(problem: SourcingProblem, settings: SolverSettings | None = None) -> S
     if settings.warm_start:
         _warm_start(h, model, start)
     h.run()
+    if settings.warm_start and not _solution_matches(h, lp):
+        # HiGHS 1.16 may hand back the warm start instead of the better solution it reports
+        # when presolve finishes the MIP; solve again from scratch then.
+        h = _solver(
+            replace(
+                settings, time_limit_s=max(0.05, settings.time_limit_s - (time.perf_counter() - t0))
+            )
+        )
+        h.passModel(lp)
+        h.run()
     status = h.getModelStatus()
     solution = h.getSolution()
     optimal = status == highspy.HighsModelStatus.kOptimal
