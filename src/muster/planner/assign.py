@@ -98,7 +98,8 @@ def class_usage(index: ProblemIndex, cohort: Cohort) -> Usage:
     pc_of = index.pledge_class_of
     out: Usage = {}
     for pid, n in cohort.instructors.items():
-        out[pc_of[pid]] = out.get(pc_of[pid], 0) + n
+        pc = int(pid[3:]) if pid.startswith("pc:") else pc_of[pid]
+        out[pc] = out.get(pc, 0) + n
     return out
 
 

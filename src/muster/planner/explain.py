@@ -55,7 +55,7 @@ def _weeks(a: int, b: int) -> str:
 def explain(problem: Problem, plan: Plan) -> list[Explanation]:
     """One explanation per request that gets fewer trainees than it asked for."""
     idx = ProblemIndex(problem)
-    ledger = Ledger(problem, idx)
+    ledger = Ledger(problem, idx, pooled=True)
     planned: Counter[str] = Counter()
     for c in plan.cohorts:
         ledger.add(c)

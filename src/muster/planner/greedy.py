@@ -10,17 +10,70 @@ import time
 from .index import ProblemIndex
 from .problem import Cohort, Plan, Problem, Request, SolverStats, score
 
+POOL = "pc:"  # instructor keys of a pooled ledger: "pc:<pledge class index>"
+
 
 class Ledger:
-    """Resources already used: site load, pledge instructors and releases, by week."""
+    """Resources already used: site load, pledge instructors and releases, by week.
 
-    def __init__(self, problem: Problem, index: ProblemIndex | None = None) -> None:
+    A *pooled* ledger books instructors per pledge class (keys ``"pc:<i>"``) instead of per
+    pledge; ``pooled_to_concrete`` later assigns concrete pledges, which always succeeds
+    (interval partitioning) — so no placement is lost to an unlucky choice of pledge.
+    """
+
+    def __init__(
+        self, problem: Problem, index: ProblemIndex | None = None, *, pooled: bool = False
+    ) -> None:
         self.problem = problem
         self.index = index or ProblemIndex(problem)
+        self.pooled = pooled
         H = problem.horizon_weeks
         self.load = {s.id: [0] * H for s in problem.sites}
         self.used = {p.id: [0] * H for p in problem.pledges}
+        self.class_used = {pc.index: [0] * H for pc in self.index.pledge_classes}
         self.released = [0] * H
+
+    def _book(self, cohort: Cohort, sign: int) -> None:
+        pc_of = self.index.pledge_class_of
+        for key, n in cohort.instructors.items():
+            if key.startswith(POOL):
+                row = self.class_used[int(key[len(POOL) :])]
+            elif self.pooled:
+                row = self.class_used[pc_of[key]]
+            else:
+                row = self.used[key]
+            for w in cohort.weeks:
+                row[w] += sign * n
+
+    def class_room(self, pc: int, start: int, end: int) -> int:
+        cap = self.index.pledge_classes[pc].instructors_per_week
+        return cap - max(self.class_used[pc][start : end + 1])
+
+    def fits(self, c: Cohort) -> bool:
+        """True when ``c`` (with its instructors) fits in what is left."""
+        if self.site_room(c.site, c.start_week, c.end_week) < c.trainees:
+            return False
+        rel = self.release_room(c.start_week)
+        if rel is not None and rel < c.trainees:
+            return False
+        need: dict[tuple[str, int], int] = {}
+        for key, n in c.instructors.items():
+            if key.startswith(POOL):
+                k = ("c", int(key[len(POOL) :]))
+            elif self.pooled:
+                k = ("c", self.index.pledge_class_of[key])
+            else:
+                k = ("p", key)
+            need[k] = need.get(k, 0) + n
+        for (kind, key), n in need.items():
+            room = (
+                self.class_room(key, c.start_week, c.end_week)
+                if kind == "c"
+                else self.pledge_room(key, c.start_week, c.end_week)
+            )
+            if room < n:
+                return False
+        return True
 
     def site_room(self, site_id: str, start: int, end: int) -> int:
         cap = self.problem.site(site_id).capacity
@@ -38,15 +91,13 @@ class Ledger:
     def add(self, cohort: Cohort) -> None:
         for w in cohort.weeks:
             self.load[cohort.site][w] += cohort.trainees
-            for pid, n in cohort.instructors.items():
-                self.used[pid][w] += n
+        self._book(cohort, 1)
         self.released[cohort.start_week] += cohort.trainees
 
     def remove(self, cohort: Cohort) -> None:
         for w in cohort.weeks:
             self.load[cohort.site][w] -= cohort.trainees
-            for pid, n in cohort.instructors.items():
-                self.used[pid][w] -= n
+        self._book(cohort, -1)
         self.released[cohort.start_week] -= cohort.trainees
 
     def pick_instructors(
@@ -55,6 +106,8 @@ class Ledger:
         """Instructors from eligible pledges with room; EU-only pledges first at EU sites."""
         if needed <= 0:
             return {}
+        if self.pooled:
+            return self._pick_classes(category, start, end, in_ukraine, needed)
         pledges = sorted(
             self.index.eligible_pledges(category, start, end, in_ukraine),
             key=lambda p: (p.ukraine_requires is not None, p.id),
@@ -66,6 +119,29 @@ class Ledger:
                 continue
             take = min(room, needed)
             got[p.id] = take
+            needed -= take
+            if needed == 0:
+                return got
+        return None
+
+    def _pick_classes(
+        self, category: str, start: int, end: int, in_ukraine: bool, needed: int
+    ) -> dict[str, int] | None:
+        classes = sorted(
+            (
+                pc
+                for pc in self.index.pledge_classes
+                if pc.category == category and pc.eligible(start, end, in_ukraine)
+            ),
+            key=lambda pc: (pc.ua_prefix[-1] > 0, pc.index),
+        )
+        got: dict[str, int] = {}
+        for pc in classes:
+            room = self.class_room(pc.index, start, end)
+            if room <= 0:
+                continue
+            take = min(room, needed)
+            got[f"{POOL}{pc.index}"] = take
             needed -= take
             if needed == 0:
                 return got
@@ -165,3 +241,25 @@ def fill_requests(
             if remaining <= 0:
                 break
         taken[req.id] = req.trainees - remaining
+
+
+def pooled_to_concrete(
+    problem: Problem, index: ProblemIndex, cohorts: list[Cohort], pinned: list[Cohort] = ()
+) -> list[Cohort]:
+    """Concrete pledges for cohorts booked on a pooled ledger (``pinned`` keep theirs)."""
+    from .assign import concretise
+
+    pinned_ids = {c.id for c in pinned}
+    items = []
+    pc_of = index.pledge_class_of
+    for c in cohorts:
+        if c.id in pinned_ids:
+            continue
+        usage: dict[int, int] = {}
+        for key, n in c.instructors.items():
+            pc = int(key[len(POOL) :]) if key.startswith(POOL) else pc_of[key]
+            usage[pc] = usage.get(pc, 0) + n
+        items.append((c, usage))
+    return concretise(index, items, pinned=list(pinned)) + [
+        c for c in cohorts if c.id in pinned_ids
+    ]

@@ -114,14 +114,7 @@ def _validate_one(problem: Problem, c: Cohort) -> list:
 
 
 def _fits(ledger: Ledger, c: Cohort) -> bool:
-    if ledger.site_room(c.site, c.start_week, c.end_week) < c.trainees:
-        return False
-    rel = ledger.release_room(c.start_week)
-    if rel is not None and rel < c.trainees:
-        return False
-    return all(
-        ledger.pledge_room(pid, c.start_week, c.end_week) >= n for pid, n in c.instructors.items()
-    )
+    return ledger.fits(c)
 
 
 def _place_exact(

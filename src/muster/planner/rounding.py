@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import highspy
 
 from .formulation import Formulation
-from .greedy import Ledger, fill_requests
+from .greedy import Ledger, fill_requests, pooled_to_concrete
 from .index import ProblemIndex
 from .problem import Cohort, Plan, Problem
 
@@ -29,8 +29,9 @@ def lp_guided_plan(
     """A valid plan following the LP; classes under ``min_fill`` of class size are skipped."""
     from .pins import resolve_pins, seed_ledger
 
-    ledger = Ledger(problem, index)
-    cohorts: list[Cohort] = seed_ledger(problem, ledger, resolve_pins(problem))
+    ledger = Ledger(problem, index, pooled=True)
+    pins = resolve_pins(problem)
+    cohorts: list[Cohort] = seed_ledger(problem, ledger, pins)
     taken: dict[str, int] = {}
     for c in cohorts:
         taken[c.request] = taken.get(c.request, 0) + c.trainees
@@ -68,7 +69,7 @@ def lp_guided_plan(
             i += 1
     rest = sorted(problem.requests, key=lambda r: (-r.priority, r.latest_end, r.id))
     fill_requests(ledger, rest, cohorts)
-    return Plan(tuple(cohorts))
+    return Plan(tuple(pooled_to_concrete(problem, index, cohorts, pins.fixed)))
 
 
 class LpDive:
@@ -134,9 +135,10 @@ def lp_dive_plan(
     *,
     deadline: float,
     max_rounds: int = 12,
-    round_up: float = 0.5,
+    round_up: Sequence[float] = (0.5, 0.3, 0.15, 0.01),
     on_first: Callable[[str, float, list[float]], None] | None = None,
     first_time_limit: float | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> Plan | None:
     """A valid plan by LP diving (see ``LpDive``); stops at ``deadline`` (perf_counter).
 
@@ -148,14 +150,15 @@ def lp_dive_plan(
     from .pins import resolve_pins, seed_ledger
 
     dive = LpDive(problem, index, f)
-    ledger = Ledger(problem, index)
-    seeded = seed_ledger(problem, ledger, resolve_pins(problem))
+    ledger = Ledger(problem, index, pooled=True)
+    pins = resolve_pins(problem)
+    seeded = seed_ledger(problem, ledger, pins)
     cohorts: list[Cohort] = list(seeded)
     taken: dict[str, int] = {}
     for c in cohorts:
         taken[c.request] = taken.get(c.request, 0) + c.trainees
     new: list[Cohort] = []
-    mode, first_count = "full", None
+    mode, first_count, level = "full", None, 0
     values = None
     for rnd in range(max_rounds):
         left = deadline - time.perf_counter()
@@ -188,7 +191,7 @@ def lp_dive_plan(
             n_full = int(y / cs + 1e-6)
             rem = y - n_full * cs
             n = n_full
-            if mode == "partial" and rem >= round_up * min(cs, left_d):
+            if mode == "partial" and rem >= round_up[level] * min(cs, left_d):
                 n += 1
             for i in range(n):
                 size = min(cs, left_d)
@@ -211,8 +214,12 @@ def lp_dive_plan(
         if mode == "full" and placed < 0.05 * first_count:
             mode = "partial"
         elif mode == "partial" and placed == 0:
-            break
+            if level + 1 >= len(round_up):
+                break
+            level += 1
+        if log is not None:
+            log(f"round {rnd} {mode} level {level}: placed {placed} classes")
         dive.subtract(new)
     rest = sorted(problem.requests, key=lambda r: (-r.priority, r.latest_end, r.id))
     fill_requests(ledger, rest, cohorts)
-    return Plan(tuple(cohorts))
+    return Plan(tuple(pooled_to_concrete(problem, index, cohorts, pins.fixed)))
