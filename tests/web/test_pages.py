@@ -476,3 +476,13 @@ def test_scenario_lists_its_condition_changes(client, web, as_user):
     card = client.get("/scenarios").text.split(f'id="scenario-{scenario["id"]}"')[1]
     card = card.split("</section>")[0]
     assert "Condition changes" in card and "backstop agreed" in card
+
+
+def test_bad_query_values_get_an_html_page(client, web):
+    web("observer")
+    r = client.get("/?scenario_id=not-a-number")
+    assert r.status_code == 422 and "<html" in r.text and "scenario_id" in r.text
+    r = client.get("/audit?offset=-5")
+    assert r.status_code == 422 and "<html" in r.text
+    # table filters ignore values of the wrong type rather than failing
+    assert client.get("/procurement/needs?delivery_year=soon&sort=nonsense").status_code == 200

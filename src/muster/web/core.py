@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
@@ -164,6 +165,14 @@ class WebRoute(APIRoute):
             except MusterError as exc:
                 return error_page(
                     request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.detail
+                )
+            except RequestValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'input'}: {e.get('msg')}"
+                    for e in exc.errors()
+                )
+                return error_page(
+                    request, 422, TITLES[422], f"The address is not valid: {problems}"
                 )
 
         return handler
