@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -22,6 +23,7 @@ from muster.jobs import PlanRunner
 from muster.procurement.api import router as procurement_router
 from muster.reference.api import router as reference_router
 from muster.scenarios.api import router as scenarios_router
+from muster.schemas import ERROR_RESPONSES, ErrorBody
 from muster.training.api import router as training_router
 
 log = logging.getLogger("muster")
@@ -35,6 +37,28 @@ Authenticate with `POST /api/v1/auth/token` and send `Authorization: Bearer <tok
 Every editable row has a `version`: send it back with an update or a delete; a stale one
 gets **409** and changes nothing. Errors have one shape: `{"error", "detail", "field"}`.
 """
+
+
+API_ERROR_RESPONSES = {
+    **ERROR_RESPONSES,
+    413: {"model": ErrorBody, "description": "Request body too large"},
+    429: {"model": ErrorBody, "description": "Too many failed logins; wait and retry"},
+}
+INT64 = 2**63 - 1
+
+
+def _culprit(request: Request) -> str | None:
+    """The path or query parameter that a database could not take: an integer beyond 64
+    bits or a string with a NUL byte (checked after the fact, when the driver refused)."""
+    params = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in params:
+        text = str(value)
+        if "\x00" in text:
+            return name
+        digits = text.lstrip("+-")
+        if digits.isdigit() and abs(int(text)) > INT64:
+            return name
+    return None
 
 
 def _field_of(loc: tuple) -> str | None:
@@ -118,6 +142,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI could not decode the body (e.g. not UTF-8)
+            return JSONResponse(
+                status_code=422,
+                content={"error": "validation_error", "detail": str(exc.detail), "field": "body"},
+            )
         codes = {
             401: "unauthorized",
             403: "forbidden",
@@ -132,6 +161,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "error": codes.get(exc.status_code, "http_error"),
                 "detail": str(exc.detail),
                 "field": None,
+            },
+        )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception):
+        # SQLite refuses integers beyond 64 bits (OverflowError), PostgreSQL numbers beyond a
+        # column's range, NUL bytes in text and dates out of range (DataError): bad input.
+        field = _culprit(request)
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+        return JSONResponse(
+            status_code=422,
+            content={
+                "error": "validation_error",
+                "detail": f"{field or 'a value'} is out of range: {reason}",
+                "field": field,
             },
         )
 
@@ -156,7 +201,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         procurement_router,
         audit_router,
     ):
-        app.include_router(router, prefix="/api/v1")
+        # every API route documents the error shape (401/403/404/409/422, and 429/413)
+        app.include_router(router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
 
     from muster.web import install as install_web
 

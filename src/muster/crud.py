@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import BigInteger, func, inspect, select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -208,9 +208,33 @@ def delete(
     _commit(db_session, resource)
 
 
+def _out_of_range_field(db_session: Session) -> str | None:
+    """The first pending value a database refuses: an integer beyond its column's range, a
+    string with a NUL byte (PostgreSQL)."""
+    for row in [*db_session.new, *db_session.dirty]:
+        for attr in inspect(row).mapper.column_attrs:
+            value = getattr(row, attr.key, None)
+            column_type = attr.columns[0].type
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, int):
+                bits = 63 if isinstance(column_type, BigInteger) else 31
+                if not -(2**bits) <= value < 2**bits:
+                    return attr.key
+            if isinstance(value, str) and "\x00" in value:
+                return attr.key
+    return None
+
+
 def _flush(db_session: Session, resource: Resource) -> None:
     try:
         db_session.flush()
+    except (DataError, OverflowError) as exc:
+        field_name = _out_of_range_field(db_session)
+        db_session.rollback()
+        raise Invalid(
+            f"{field_name or 'a value'} is out of range for {resource.entity}", field=field_name
+        ) from exc
     except StaleDataError as exc:
         db_session.rollback()
         raise Conflict(

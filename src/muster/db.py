@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import DateTime, Integer, MetaData, create_engine, event, func
+from sqlalchemy import DateTime, Integer, MetaData, create_engine, event, func, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -17,6 +17,7 @@ from sqlalchemy.orm import (
     mapped_column,
     sessionmaker,
 )
+from sqlalchemy.orm.attributes import set_committed_value
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -29,6 +30,35 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def _aware_datetimes(target, *_args) -> None:  # noqa: ANN001
+    """SQLite keeps no time zone: a loaded `DateTime(timezone=True)` comes back naive. Every
+    stored time is UTC, so mark it so (the API documents RFC 3339 times, with an offset)."""
+    state = inspect(target)
+    for key in _tz_columns(state.mapper):
+        value = state.dict.get(key)
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            set_committed_value(target, key, value.replace(tzinfo=dt.UTC))
+
+
+_TZ_KEYS: dict = {}
+
+
+def _tz_columns(mapper) -> tuple[str, ...]:  # noqa: ANN001
+    keys = _TZ_KEYS.get(mapper)
+    if keys is None:
+        keys = tuple(
+            a.key
+            for a in mapper.column_attrs
+            if isinstance(a.columns[0].type, DateTime) and a.columns[0].type.timezone
+        )
+        _TZ_KEYS[mapper] = keys
+    return keys
+
+
+event.listen(Base, "load", _aware_datetimes, propagate=True)
+event.listen(Base, "refresh", _aware_datetimes, propagate=True)
 
 
 def utcnow() -> dt.datetime:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -185,6 +186,12 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _xlsx_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
 def export_rows(
     *, db_session: Session, resource: Resource, fmt: str, filters: dict[str, Any] | None = None
 ) -> bytes:
@@ -206,7 +213,8 @@ def export_rows(
         sheet.title = resource.name[:31]
         sheet.append(header)
         for record in table:
-            sheet.append(record)
+            # XLSX cannot hold control characters (a CSV can): drop them from the sheet
+            sheet.append([_xlsx_safe(v) for v in record])
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
