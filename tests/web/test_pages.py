@@ -486,3 +486,14 @@ def test_bad_query_values_get_an_html_page(client, web):
     assert r.status_code == 422 and "<html" in r.text
     # table filters ignore values of the wrong type rather than failing
     assert client.get("/procurement/needs?delivery_year=soon&sort=nonsense").status_code == 200
+
+
+def test_guarantees_fill_rate_by_scenario(client, web):
+    web("observer")
+    html = client.get("/guarantees?week=2027-06-09&basis=promised").text
+    assert 'id="chart-sourcing"' in html and "Week of 2027-06-07" in html
+    r = client.get(
+        "/guarantees/sourcing?week=2027-06-07&basis=deployed",
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200 and "<html" not in r.text and "deployed" in r.text

@@ -121,47 +121,6 @@ def capacity_by_nation(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
-def guarantees(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    labels = [f"{r['capability']} ({r['unit']})" for r in rows]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=[r["required"] for r in rows],
-            name="required",
-            orientation="h",
-            marker_color=GREY,
-        )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=[r["offered"] for r in rows],
-            name="offered",
-            orientation="h",
-            marker_color=BLUE,
-        )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=labels,
-            x=[r["confirmed"] for r in rows],
-            name="confirmed",
-            orientation="h",
-            marker_color=GREEN,
-        )
-    )
-    return _fig(
-        fig,
-        "Requirements and contributions per capability",
-        barmode="group",
-        height=max(280, 60 + 42 * len(rows)),
-        yaxis={"autorange": "reversed"},
-        margin={"l": 220, "r": 16, "t": 40, "b": 40},
-        legend={"orientation": "h", "y": -0.12},
-    )
-
-
 def guarantee_fill(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Offered and confirmed as a share of what is required, per capability."""
     rows = [r for r in rows if r["required"]]

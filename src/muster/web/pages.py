@@ -210,9 +210,38 @@ def readiness_partial(
 # -- pillar overviews -----------------------------------------------------------------------
 
 
+SOURCING_WEEKS_AHEAD = 26
+BASES = ("promised", "confirmed", "deployed")
+
+
+def _sourcing_context(db_session: Session, week: dt.date | None, basis: str) -> dict:
+    """Fill rate per zone and capability in every scenario for one week (sourcing optimizer)."""
+    from muster.guarantees import charts as guarantee_charts
+    from muster.guarantees import service as guarantee_service
+
+    week = week or dt.date.today() + dt.timedelta(weeks=SOURCING_WEEKS_AHEAD)
+    week = week - dt.timedelta(days=week.weekday())
+    basis = basis if basis in BASES else "promised"
+    figure, error = None, ""
+    try:
+        rows = guarantee_service.fill_rows(
+            db_session=db_session,
+            scenario_ids=guarantee_service.scenario_ids(db_session=db_session),
+            week=week,
+            basis=basis,
+        )
+        if rows:
+            figure = guarantee_charts.fill_rate_figure(rows)
+    except MusterError as exc:
+        error = exc.detail
+    return {"week": week, "basis": basis, "bases": BASES, "sourcing": figure, "error": error}
+
+
 @router.get("/guarantees")
 def guarantees_page(
     request: Request,
+    week: dt.date | None = None,
+    basis: str = "promised",
     db_session: Session = Depends(get_session),
     principal: Principal = Depends(current_principal),
 ):
@@ -224,8 +253,20 @@ def guarantees_page(
         siblings=PILLARS["guarantees"],
         rows=rows,
         funding=queries.funding_offered_cents(db_session),
-        figures=[charts.guarantees(rows)],
+        figures=[charts.guarantee_fill(rows)],
+        **_sourcing_context(db_session, week, basis),
     )
+
+
+@router.get("/guarantees/sourcing")
+def guarantees_sourcing(
+    request: Request,
+    week: dt.date | None = None,
+    basis: str = "promised",
+    db_session: Session = Depends(get_session),
+    principal: Principal = Depends(current_principal),
+):
+    return render(request, "_sourcing.html", **_sourcing_context(db_session, week, basis))
 
 
 @router.get("/procurement")
