@@ -193,3 +193,86 @@ def wait_run(client, run_id, timeout=180):
             return run
         time.sleep(0.3)
     raise AssertionError(f"run {run_id} still {run['status']}")
+
+
+def _open_ukraine(live, sid, week="2027-01-04"):
+    for site in ("lviv", "yavoriv", "uzhhorod"):
+        live.post(
+            "/api/v1/condition-events",
+            json={"scenario_id": sid, "date": week, "condition": f"site_{site}_cleared"},
+        )
+    for name in ("ceasefire_parameters_agreed", "ukrainian_forces_prepared"):
+        live.post(
+            "/api/v1/condition-events", json={"scenario_id": sid, "date": week, "condition": name}
+        )
+
+
+def test_breach_repair_changes_fewer_cohorts_than_a_fresh_solve(live):
+    from muster.planner import problem as pp
+    from muster.planner.repair import breach_problem, changed_cohorts
+    from muster.planner.solve import solve
+
+    sid = scenario_id(live, "Ceasefire next month")
+    _open_ukraine(live, sid, "2027-01-04")
+    r = live.post(
+        "/api/v1/plans",
+        json={"scenario_id": sid, "start": "2026-11-30", "weeks": 40, "time_limit": 4, "seed": 3},
+    )
+    plan = wait(live, r.json()["id"])
+    assert plan["status"] == "done", plan["error"]
+    r = live.post(f"/api/v1/plans/{plan['id']}/repair", json={"breach_week": "2027-03-01"})
+    assert r.status_code == 200, r.text
+    repaired, changes = r.json()["plan"], r.json()["diff"]
+    assert repaired["result"]["violations"] == []
+    breach = 13  # weeks from 2026-11-30 to 2027-03-01
+    problem = pp.Problem.from_dict(_inputs(live, plan["id"]))
+    ua = {s.id for s in problem.sites if s.in_ukraine}
+    before_ua = [
+        c for c in plan["result"]["cohorts"] if c["site"] in ua and c["end_week"] >= breach
+    ]
+    assert before_ua, "the test needs cohorts in Ukraine that the breach hits"
+    after = repaired["result"]
+    assert not [c for c in after["cohorts"] if c["site"] in ua and c["end_week"] >= breach]
+    fresh = solve(breach_problem(problem, breach), time_limit=4, seed=3)
+    before = pp.Plan.from_dict(plan["result"])
+    assert after["changed_cohorts"] < changed_cohorts(before, fresh)
+    assert len(changes["moved"]) + len(changes["removed"]) >= 1
+
+
+def _inputs(live, plan_id):
+    from muster.db import make_engine
+    from muster.training.models import Plan
+
+    engine = make_engine(str(live.app.state.settings.database_url))
+    with Session(engine) as s:
+        inputs = s.get(Plan, plan_id).inputs
+    engine.dispose()
+    return inputs
+
+
+def test_recommend_a_new_request(live):
+    plan = live.get("/api/v1/plans").json()["items"][-1]
+    r = live.post(
+        f"/api/v1/plans/{plan['id']}/recommend",
+        json={
+            "course_code": "MEDIC",
+            "trainees": 24,
+            "earliest_start": "2027-02-01",
+            "latest_end": "2027-06-28",
+            "priority": 5,
+        },
+    )
+    assert r.status_code == 200, r.text
+    options = r.json()
+    assert 1 <= len(options) <= 3
+    assert all(o["site_name"] and o["trainees"] > 0 for o in options)
+    r = live.post(
+        f"/api/v1/plans/{plan['id']}/recommend",
+        json={
+            "course_code": "NOPE",
+            "trainees": 24,
+            "earliest_start": "2027-02-01",
+            "latest_end": "2027-06-28",
+        },
+    )
+    assert r.status_code == 422 and r.json()["field"] == "course_code"

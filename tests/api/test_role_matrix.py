@@ -251,6 +251,13 @@ def test_other_write_endpoints(endpoint, allowed, client, as_user):
         "/api/v1/contingencies": {"trigger_week": "2000-01-03"},  # before the start: 422
         "/api/v1/contingencies/{id}/activate": {"version": 1},
         "/api/v1/montecarlo": {"draws": 0},  # invalid on purpose: nothing is queued
+        "/api/v1/plans/{id}/repair": {"breach_week": "2027-01-04"},
+        "/api/v1/plans/{id}/recommend": {
+            "course_code": "MEDIC",
+            "trainees": 10,
+            "earliest_start": "2027-01-04",
+            "latest_end": "2027-03-01",
+        },
     }.get(path)
     for user in ROLES:
         r = client.request(method, url, headers=as_user(user), json=body)

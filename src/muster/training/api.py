@@ -11,7 +11,16 @@ from muster.auth.principal import Principal
 from muster.deps import ANY_ROLE, Permission, get_session
 from muster.schemas import ERROR_RESPONSES, Page
 from muster.training import plans, service
-from muster.training.schemas import Approve, PlanDiff, PlanIn, PlanOut, PlanSummary
+from muster.training.schemas import (
+    Approve,
+    PlanDiff,
+    PlanIn,
+    PlanOut,
+    PlanSummary,
+    RecommendIn,
+    RepairIn,
+    RepairOut,
+)
 
 router = APIRouter()
 for _resource in service.RESOURCES:
@@ -58,6 +67,8 @@ def create_plan(
         deterministic=data.deterministic,
         name=data.name,
         release_per_week=data.release_per_week,
+        stable=data.stable,
+        pins=tuple((p.cohort_id, p.keep) for p in data.pins),
     )
 
 
@@ -121,6 +132,32 @@ def approve_plan(
     principal: Principal = Depends(Permission("admin", "planner")),
 ):
     return plans.approve(db_session=db_session, principal=principal, id=id, version=data.version)
+
+
+@plans_router.post(
+    "/{id}/repair",
+    response_model=RepairOut,
+    summary="Repair a plan after a breach: Ukrainian cohorts move to EU sites or pause",
+)
+def repair_plan(
+    id: int,
+    data: RepairIn,
+    db_session: Session = Depends(get_session),
+    principal: Principal = Depends(Permission("admin", "planner")),
+):
+    plan, changes = plans.repair_breach(
+        db_session=db_session, principal=principal, id=id, breach_week=data.breach_week
+    )
+    return {"plan": plan, "diff": {"against": id, **changes}}
+
+
+@plans_router.post(
+    "/{id}/recommend",
+    summary="Best placements of one new request in a plan, without a full re-solve",
+    dependencies=[Depends(Permission("admin", "planner", "liaison"))],
+)
+def recommend(id: int, data: RecommendIn, db_session: Session = Depends(get_session)):
+    return plans.recommend(db_session=db_session, id=id, **data.model_dump())
 
 
 router.include_router(plans_router)

@@ -22,6 +22,9 @@ from muster.auth.principal import Principal
 from muster.db import utcnow
 from muster.errors import Conflict, Invalid, NotFound
 from muster.planner import problem as pp
+from muster.planner.explain import explain
+from muster.planner.recommend import recommend as planner_recommend
+from muster.planner.repair import breach_problem, changed_cohorts, repair_after_breach
 from muster.planner.validate import validate
 from muster.reference.models import Course
 from muster.scenarios import service as scenarios
@@ -167,8 +170,15 @@ def create(
     release_per_week: int | None = None,
     workers: int = 2,
     extra_events: tuple[tuple[dt.date, str], ...] = (),
+    pins: tuple[tuple[str, str], ...] = (),
+    stable: bool = False,
 ) -> Plan:
-    """Snapshot the inputs and queue a plan; the job runner solves it."""
+    """Snapshot the inputs and queue a plan; the job runner solves it.
+
+    With `stable` (or any `pins`) the approved plan is the previous plan: pinned cohorts are
+    kept (wholly, or only their site or week) and otherwise the planner changes as little of
+    it as pays. The approved plan must cover the same horizon start.
+    """
     if principal.role not in ("admin", "planner"):
         from muster.errors import Forbidden
 
@@ -184,6 +194,8 @@ def create(
         release_per_week=release_per_week,
         extra_events=extra_events,
     )
+    if pins or stable:
+        problem = _with_previous(db_session, problem, monday(start), pins)
     plan = Plan(
         name=name or f"{scenario.name} from {monday(start).isoformat()}",
         scenario_id=scenario.id,
@@ -219,6 +231,28 @@ def create(
     return plan
 
 
+def _with_previous(
+    db_session: Session, problem: pp.Problem, start: dt.date, pins: tuple[tuple[str, str], ...]
+) -> pp.Problem:
+    previous = approved_plan(db_session=db_session)
+    if previous is None:
+        raise Invalid("there is no approved plan to keep stable or to pin", field="pins")
+    if previous.horizon_start != start:
+        raise Invalid(
+            f"the approved plan starts {previous.horizon_start.isoformat()}; "
+            "start the new plan on the same week to pin its cohorts",
+            field="start",
+        )
+    prev = pp.Plan.from_dict(previous.result)
+    known = {c.id for c in prev.cohorts}
+    for cohort_id, keep in pins:
+        if cohort_id not in known:
+            raise Invalid(f"the approved plan has no cohort '{cohort_id}'", field="pins")
+        if keep not in ("cohort", "site", "week"):
+            raise Invalid("a pin keeps the cohort, its site or its week", field="pins")
+    return problem.replace(previous=prev, pins=tuple(pp.Pin(cohort_id=c, keep=k) for c, k in pins))
+
+
 def get(*, db_session: Session, id: int) -> Plan:
     """One plan by id, or NotFound."""
     plan = db_session.get(Plan, id)
@@ -252,12 +286,7 @@ def solve_stored(plan: Plan, *, on_progress=None) -> dict[str, Any]:
         deterministic=bool(params.get("deterministic", False)),
         on_progress=on_progress,
     )
-    violations = validate(problem, result)
-    out = result.to_dict()
-    out["violations"] = [getattr(v, "message", str(v)) for v in violations]
-    out["score"] = _score_dict(problem, result)
-    out["unmet"] = _unmet(problem, result)
-    return out
+    return _result(problem, result)
 
 
 def _score_dict(problem: pp.Problem, result: pp.Plan) -> dict[str, Any]:
@@ -271,35 +300,9 @@ def _score_dict(problem: pp.Problem, result: pp.Plan) -> dict[str, Any]:
 
 
 def _unmet(problem: pp.Problem, result: pp.Plan) -> list[dict[str, Any]]:
-    """Requests not fully met, with the planner's explanation where it has one."""
-    planned = Counter()
-    for c in result.cohorts:
-        planned[c.request] += c.trainees
-    try:
-        from muster.planner.explain import explain  # the planner's explanations, when built
-    except ImportError:  # pragma: no cover - depends on the planner's progress
-        explain = None
-    reasons: dict[str, Any] = {}
-    if explain is not None:
-        try:
-            for item in explain(problem, result):
-                data = item.to_dict() if hasattr(item, "to_dict") else dict(item.__dict__)
-                reasons[str(data.get("request"))] = data
-        except Exception as exc:  # an explanation failure must not lose the plan
-            reasons["_error"] = {"error": str(exc)}
-    out = []
-    for r in problem.requests:
-        if planned[r.id] < r.trainees:
-            out.append(
-                {
-                    "request": r.id,
-                    "course": r.course,
-                    "asked": r.trainees,
-                    "planned": planned[r.id],
-                    "explanation": reasons.get(r.id),
-                }
-            )
-    return out
+    """Requests not fully met, with the binding reasons and what would unlock them."""
+    courses = {r.id: r.course for r in problem.requests}
+    return [{**e.to_dict(), "course": courses.get(e.request)} for e in explain(problem, result)]
 
 
 def record_progress(plan: Plan, wall: float, objective: float, bound: float | None) -> None:
@@ -461,3 +464,104 @@ def approve(*, db_session: Session, principal: Principal, id: int, version: int)
     )
     db_session.commit()
     return plan
+
+
+def _result(problem: pp.Problem, plan: pp.Plan) -> dict[str, Any]:
+    out = plan.to_dict()
+    out["violations"] = [getattr(v, "message", str(v)) for v in validate(problem, plan)]
+    out["score"] = _score_dict(problem, plan)
+    out["unmet"] = _unmet(problem, plan)
+    return out
+
+
+def repair_breach(
+    *, db_session: Session, principal: Principal, id: int, breach_week: dt.date
+) -> tuple[Plan, dict[str, Any]]:
+    """Repair a plan after a breach: cohorts on Ukrainian sites still running at the breach
+    move back to EU sites or pause; every other cohort stays. Stored as a new solved plan;
+    returns it with the diff against the original."""
+    original = get(db_session=db_session, id=id)
+    if original.status not in ("done", "approved"):
+        raise Conflict(
+            f"plan {id} is {original.status}; repair needs a solved plan", field="status"
+        )
+    week = (monday(breach_week) - original.horizon_start).days // 7
+    if not 0 <= week < original.horizon_weeks:
+        raise Invalid("the breach week is outside the plan's horizon", field="breach_week")
+    problem = pp.Problem.from_dict(original.inputs)
+    before = pp.Plan.from_dict(original.result)
+    repaired = repair_after_breach(problem, before, week)
+    after_problem = breach_problem(problem, week)
+    result = _result(after_problem, repaired)
+    result["paused"] = [c.to_dict() for c in repaired.paused]
+    result["changed_cohorts"] = changed_cohorts(before, repaired)
+    plan = Plan(
+        name=f"Repair of plan {id} after a breach in week of {monday(breach_week).isoformat()}",
+        scenario_id=original.scenario_id,
+        status="done",
+        horizon_start=original.horizon_start,
+        horizon_weeks=original.horizon_weeks,
+        inputs=after_problem.to_dict(),
+        params={"repair_of": id, "breach_week": monday(breach_week).isoformat()},
+        stats=result.get("stats", {}),
+        result=result,
+        created_by=principal.username,
+    )
+    db_session.add(plan)
+    db_session.flush()
+    audit.record(
+        db_session=db_session,
+        actor=principal.username,
+        action="repair",
+        entity="plan",
+        entity_id=plan.id,
+        after={
+            "repair_of": id,
+            "changed_cohorts": result["changed_cohorts"],
+            "paused": len(repaired.paused),
+        },
+    )
+    db_session.commit()
+    return plan, diff_cohorts(original.result.get("cohorts", []), result["cohorts"])
+
+
+def recommend(
+    *,
+    db_session: Session,
+    id: int,
+    course_code: str,
+    trainees: int,
+    earliest_start: dt.date,
+    latest_end: dt.date,
+    priority: int,
+    k: int = 3,
+) -> list[dict[str, Any]]:
+    """The best few placements of one new request in a solved plan, with their effect on
+    the rest of the plan, without a full re-solve."""
+    plan = get(db_session=db_session, id=id)
+    if not plan.result:
+        raise Conflict(f"plan {id} has no result yet", field="status")
+    problem = pp.Problem.from_dict(plan.inputs)
+    if course_code not in {c.id for c in problem.courses}:
+        raise Invalid(f"unknown course '{course_code}'", field="course_code")
+    first = _index(earliest_start, plan.horizon_start)
+    last = min(plan.horizon_weeks - 1, _index(latest_end, plan.horizon_start))
+    if first < 0 or first > last:
+        raise Invalid("the window is outside the plan's horizon", field="earliest_start")
+    new = pp.Request(
+        id="new",
+        course=course_code,
+        trainees=trainees,
+        earliest_start=first,
+        latest_end=last,
+        priority=float(priority),
+    )
+    problem = problem.replace(requests=(*problem.requests, new))
+    names = {s.id: s.name for s in problem.sites}
+    out = []
+    for rec in planner_recommend(problem, pp.Plan.from_dict(plan.result), new, k=k):
+        item = rec.to_dict()
+        item["site_name"] = names.get(rec.site, rec.site)
+        item["start_date"] = plan.horizon_start + dt.timedelta(weeks=rec.start_week)
+        out.append(item)
+    return out

@@ -122,6 +122,18 @@ class TrainingTotalOut(ReadBase, TrainingTotalIn):
 TrainingTotalUpdate = make_update(TrainingTotalIn, "TrainingTotalUpdate")
 
 
+class PinIn(StrictInput):
+    cohort_id: str = Field(
+        min_length=1,
+        max_length=40,
+        description="A cohort id of the approved plan's result",
+        examples=["c12"],
+    )
+    keep: Literal["cohort", "site", "week"] = Field(
+        default="cohort", description="Keep it wholly, only its site, or only its week"
+    )
+
+
 class PlanIn(StrictInput):
     scenario_id: int | None = Field(default=None, description="Default: the reality scenario")
     start: dt.date | None = Field(default=None, description="First week; default: this week")
@@ -133,6 +145,10 @@ class PlanIn(StrictInput):
         default=None, ge=0, description="Trainees Ukraine can release to start per week"
     )
     name: str = Field(default="", max_length=120)
+    stable: bool = Field(default=False, description="Change as little of the approved plan as pays")
+    pins: list[PinIn] = Field(
+        default_factory=list, description="Cohorts of the approved plan to keep"
+    )
 
 
 class PlanSummary(BaseModel):
@@ -168,3 +184,21 @@ class PlanDiff(BaseModel):
     moved: list[dict]
     added: list[dict]
     removed: list[dict]
+
+
+class RepairIn(StrictInput):
+    breach_week: dt.date = Field(examples=["2027-07-05"])
+
+
+class RepairOut(BaseModel):
+    plan: PlanOut
+    diff: PlanDiff
+
+
+class RecommendIn(StrictInput):
+    course_code: str = Field(min_length=1, max_length=40, examples=["MEDIC"])
+    trainees: int = Field(ge=1, le=100_000, examples=[48])
+    earliest_start: dt.date
+    latest_end: dt.date
+    priority: int = Field(default=3, ge=1, le=5)
+    k: int = Field(default=3, ge=1, le=10, description="How many options")
