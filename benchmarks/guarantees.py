@@ -27,6 +27,7 @@ from muster.guarantees.sourcing import (
     SourcingProblem,
     Substitution,
     greedy,
+    lp_rounding,
     solve,
     what_if,
 )
@@ -127,12 +128,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--gap", type=float, default=1e-9, help="relative MIP gap to stop at")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = ap.parse_args()
 
     problem, texts = random_problem(args.requirements, args.contributions, args.seed)
-    settings = SolverSettings(time_limit_s=args.time_limit, threads=args.threads, seed=args.seed)
+    settings = SolverSettings(
+        time_limit_s=args.time_limit, threads=args.threads, seed=args.seed, mip_rel_gap=args.gap
+    )
     base_greedy = greedy(problem)
+    base_rounded = lp_rounding(problem, settings)
     t0 = time.perf_counter()
     base = solve(problem, settings)
     solve_s = time.perf_counter() - t0
@@ -144,13 +149,13 @@ def main() -> None:
 
     print(
         f"guarantees benchmark: requirements={args.requirements} "
-        f"contributions={args.contributions} seed={args.seed} "
+        f"contributions={args.contributions} seed={args.seed} gap={args.gap:g} "
         f"available={sum(o.available for o in problem.offers)}"
     )
-    print(f"{'method':<8} {'objective':>10} {'fill %':>7} {'bound':>10} {'gap %':>7} "
+    print(f"{'method':<11} {'objective':>10} {'fill %':>7} {'bound':>10} {'gap %':>7} "
           f"{'optimal':>7} {'time s':>8}")  # fmt: skip
     rows = []
-    for r in (base_greedy, base):
+    for r in (base_greedy, base_rounded, base):
         gap = 100 * (base.bound - r.objective) / base.bound if base.bound else 0.0
         rows.append(
             {
@@ -165,7 +170,7 @@ def main() -> None:
             }
         )
         print(
-            f"{r.method:<8} {r.objective:>10.3f} {100 * r.fill_rate:>6.2f}% "
+            f"{r.method:<11} {r.objective:>10.3f} {100 * r.fill_rate:>6.2f}% "
             f"{base.bound if base.bound is not None else float('nan'):>10.3f} {gap:>6.3f}% "
             f"{r.optimal!s:>7} {r.wall_time_s:>8.3f}"
         )
@@ -175,7 +180,10 @@ def main() -> None:
         print(f"  {u.name:<28} +{u.gain:8.3f}  unlocks {len(u.unlocked):>4}, used {len(u.used):>4}"
               f"  closes {closed}")  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"guarantees_r{args.requirements}_c{args.contributions}_s{args.seed}.json"
+    path = (
+        args.out
+        / f"guarantees_r{args.requirements}_c{args.contributions}_s{args.seed}_g{args.gap:g}.json"
+    )
     path.write_text(
         json.dumps(
             {
@@ -184,6 +192,8 @@ def main() -> None:
                 "contributions": args.contributions,
                 "seed": args.seed,
                 "threads": args.threads,
+                "mip_rel_gap": args.gap,
+                "time_limit_s": args.time_limit,
                 "python": platform.python_version(),
                 "solve_wall_time_s": round(solve_s, 4),
                 "what_if_wall_time_s": round(what_if_s, 4),

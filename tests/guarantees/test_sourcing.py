@@ -16,6 +16,7 @@ from muster.guarantees.sourcing import (
     evaluate,
     fit_ratio,
     greedy,
+    lp_rounding,
     rotation_factor,
     solve,
     what_if,
@@ -78,6 +79,7 @@ def test_conditions_and_capacity_are_honoured(problem):
     result = solve(problem)
     _check_rules(problem, result)
     _check_rules(problem, greedy(problem))
+    _check_rules(problem, lp_rounding(problem))
     for f in result.requirements:
         assert 0 <= f.fill_rate <= 1 and f.shortfall >= 0
 
@@ -88,6 +90,7 @@ def test_optimizer_at_least_greedy_and_within_bound(problem):
     result = solve(problem)
     assert result.optimal
     assert result.objective >= greedy(problem).objective - 1e-7
+    assert result.objective >= lp_rounding(problem).objective - 1e-7
     assert result.objective <= result.best_possible + 1e-9
     if result.bound is not None:
         assert result.objective <= result.bound + 1e-6

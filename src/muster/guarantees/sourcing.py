@@ -56,6 +56,7 @@ __all__ = [
     "evaluate",
     "fit_ratio",
     "greedy",
+    "lp_rounding",
     "rotation_factor",
     "serves_zone",
     "solve",
@@ -156,7 +157,8 @@ class SolverSettings:
     threads: int = 1
     seed: int = 0
     mip_rel_gap: float = 1e-9
-    warm_start: bool = True
+    warm_start: bool = True  # hand HiGHS the better of greedy and LP rounding
+    lp_rounding: bool = True  # solve the LP relaxation first for a start
 
 
 # -------------------------------------------------------------------------------- the rules
@@ -423,19 +425,32 @@ def greedy(problem: SourcingProblem) -> SourcingResult:
     )
 
 
-def _greedy_units(problem: SourcingProblem) -> dict[tuple[Id, Id], int]:
+def _greedy_units(
+    problem: SourcingProblem, start: Mapping[tuple[Id, Id], int] | None = None
+) -> dict[tuple[Id, Id], int]:
+    """Greedy assignment, optionally completing a partial one (`start`)."""
     pairs_by_req: dict[int, list[_Pair]] = defaultdict(list)
-    for p in _pairs(problem):
+    pairs = _pairs(problem)
+    for p in pairs:
         pairs_by_req[p.requirement].append(p)
+    units: dict[tuple[Id, Id], int] = dict(start or {})
+    offer_index = {o.id: i for i, o in enumerate(problem.offers)}
     left = [o.quantity for o in problem.offers]
-    units: dict[tuple[Id, Id], int] = {}
+    covered = defaultdict(float)
+    factor = {
+        (problem.offers[p.offer].id, problem.requirements[p.requirement].id): p.factor
+        for p in pairs
+    }
+    for (oid, rid), n in units.items():
+        left[offer_index[oid]] -= n
+        covered[rid] += n * factor[(oid, rid)]
     order = sorted(
         range(len(problem.requirements)),
         key=lambda j: (-problem.requirements[j].priority, j),
     )
     for j in order:
         r = problem.requirements[j]
-        need = float(r.quantity)
+        need = float(r.quantity) - covered[r.id]
         for p in sorted(
             pairs_by_req[j],
             key=lambda p: (-p.factor, FIRMNESS.get(problem.offers[p.offer].status, 9), p.offer),
@@ -446,9 +461,54 @@ def _greedy_units(problem: SourcingProblem) -> dict[tuple[Id, Id], int]:
             if n <= 0:
                 continue
             left[p.offer] -= n
-            units[(problem.offers[p.offer].id, r.id)] = n
+            key = (problem.offers[p.offer].id, r.id)
+            units[key] = units.get(key, 0) + n
             need -= n * p.factor
     return units
+
+
+def _lp_rounded_units(model: _Model, lp: highspy.HighsLp, settings: SolverSettings) -> dict:
+    """A start for the MILP: the LP relaxation's units rounded down, completed greedily."""
+    relaxed = highspy.HighsLp()
+    relaxed.num_col_, relaxed.num_row_ = lp.num_col_, lp.num_row_
+    relaxed.col_cost_, relaxed.col_lower_, relaxed.col_upper_ = (
+        lp.col_cost_,
+        lp.col_lower_,
+        lp.col_upper_,
+    )
+    relaxed.row_lower_, relaxed.row_upper_ = lp.row_lower_, lp.row_upper_
+    relaxed.a_matrix_ = lp.a_matrix_
+    h = _solver(settings)
+    h.passModel(relaxed)
+    h.run()
+    solution = h.getSolution()
+    if not solution.value_valid:
+        return _greedy_units(model.problem)
+    offers, reqs = model.problem.offers, model.problem.requirements
+    floor: dict[tuple[Id, Id], int] = {}
+    for c, p in enumerate(model.pairs):
+        n = int(math.floor(solution.col_value[c] + 1e-9))
+        if n > 0:
+            floor[(offers[p.offer].id, reqs[p.requirement].id)] = n
+    return _greedy_units(model.problem, floor)
+
+
+def lp_rounding(problem: SourcingProblem, settings: SolverSettings | None = None) -> SourcingResult:
+    """Heuristic: the LP relaxation's units rounded down, the rest completed greedily."""
+    settings = settings or SolverSettings()
+    t0 = time.perf_counter()
+    pairs = _pairs(problem)
+    if not pairs:
+        return evaluate(problem, {}, method="lp_rounding", status="nothing to assign")
+    model, lp = _build(problem, pairs)
+    units = _lp_rounded_units(model, lp, settings)
+    return evaluate(
+        problem,
+        units,
+        method="lp_rounding",
+        wall_time_s=time.perf_counter() - t0,
+        status="heuristic",
+    )
 
 
 # ------------------------------------------------------------------------------------ MILP
@@ -556,6 +616,16 @@ def _warm_start(h: highspy.Highs, model: _Model, units: Mapping[tuple[Id, Id], i
     h.setSolution(sol)
 
 
+def _build(problem: SourcingProblem, pairs: list[_Pair]) -> tuple[_Model, highspy.HighsLp]:
+    """The MILP in its named steps."""
+    model = _Model(problem, pairs)
+    lp = highspy.HighsLp()
+    _add_assignment_columns(lp, model)
+    _objective_priority_weighted_fill(lp, model)
+    _rows(lp, model)
+    return model, lp
+
+
 def _solution_matches(h: highspy.Highs, lp: highspy.HighsLp) -> bool:
     """Whether the solution HiGHS returns has the objective value it reports."""
     solution = h.getSolution()
@@ -574,11 +644,11 @@ def solve(problem: SourcingProblem, settings: SolverSettings | None = None) -> S
     start = _greedy_units(problem)
     if not pairs:
         return evaluate(problem, {}, method="highs", optimal=True, status="nothing to assign")
-    model = _Model(problem, pairs)
-    lp = highspy.HighsLp()
-    _add_assignment_columns(lp, model)
-    _objective_priority_weighted_fill(lp, model)
-    _rows(lp, model)
+    model, lp = _build(problem, pairs)
+    if settings.lp_rounding:
+        rounded = _lp_rounded_units(model, lp, settings)
+        if evaluate(problem, rounded).objective > evaluate(problem, start).objective:
+            start = rounded
     h = _solver(settings)
     h.passModel(lp)
     if settings.warm_start:
@@ -618,7 +688,7 @@ def solve(problem: SourcingProblem, settings: SolverSettings | None = None) -> S
         status=h.modelStatusToString(status),
     )
     fallback = evaluate(problem, start, method="greedy")
-    if result.objective < fallback.objective - 1e-9:  # time limit hit before greedy was beaten
+    if result.objective < fallback.objective - 1e-9:  # time limit hit before the start was beaten
         return replace(
             fallback,
             bound=bound,
