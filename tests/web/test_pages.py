@@ -497,3 +497,89 @@ def test_guarantees_fill_rate_by_scenario(client, web):
         headers={"HX-Request": "true"},
     )
     assert r.status_code == 200 and "<html" not in r.text and "deployed" in r.text
+
+
+class _FormReader:
+    """The fields a browser would submit from the first POST form of a page."""
+
+    def __init__(self, html: str):
+        from html.parser import HTMLParser
+
+        self.data: dict[str, str] = {}
+        reader = self
+
+        class Parser(HTMLParser):
+            select: str | None = None
+            textarea: str | None = None
+            done = False
+            inside = False
+
+            def handle_starttag(self, tag, attrs):
+                a = dict(attrs)
+                if tag == "form" and a.get("method") == "post" and "/edit" in a.get("action", ""):
+                    self.inside = True
+                if not self.inside or self.done:
+                    return
+                if tag == "input" and a.get("name"):
+                    if a.get("type") == "checkbox":
+                        if "checked" in a:
+                            reader.data[a["name"]] = "on"
+                    elif a.get("type") != "file":
+                        reader.data[a["name"]] = a.get("value") or ""
+                elif tag == "select":
+                    self.select = a.get("name")
+                    reader.data.setdefault(self.select, "")
+                elif tag == "option" and self.select and "selected" in a:
+                    reader.data[self.select] = a.get("value", "")
+                elif tag == "textarea":
+                    self.textarea = a.get("name")
+                    reader.data[self.textarea] = ""
+
+            def handle_endtag(self, tag):
+                if tag == "select":
+                    self.select = None
+                elif tag == "textarea":
+                    self.textarea = None
+                elif tag == "form" and self.inside:
+                    self.done = True
+                    self.inside = False
+
+            def handle_data(self, data):
+                if self.textarea and self.inside:
+                    reader.data[self.textarea] += data
+
+        Parser().feed(html)
+
+
+def test_every_edit_form_saves_unchanged_values(client, web, as_user):
+    from muster.web.views import VIEWS
+
+    web("admin")
+    for view in VIEWS:
+        rows = client.get(f"/api/v1/{view.resource.name}", headers=as_user("admin")).json()
+        if not rows["items"]:
+            continue
+        row = rows["items"][0]
+        page = client.get(f"{view.url}/{row['id']}/edit")
+        assert page.status_code == 200, view.url
+        data = _FormReader(page.text).data
+        assert data.get("version") == str(row["version"]), view.url
+        r = client.post(f"{view.url}/{row['id']}/edit", data=data, follow_redirects=False)
+        assert r.status_code == 303, (view.url, r.text[-3000:])
+        after = client.get(
+            f"/api/v1/{view.resource.name}/{row['id']}", headers=as_user("admin")
+        ).json()
+        changed = {k for k in row if k not in ("version", "updated_at") and after.get(k) != row[k]}
+        assert not changed, (view.url, {k: (row[k], after.get(k)) for k in changed})
+
+
+def test_every_create_form_reports_missing_fields(client, web):
+    from muster.web.views import VIEWS
+
+    token = web("admin")
+    for view in VIEWS:
+        page = client.get(f"{view.url}/new")
+        assert page.status_code == 200, view.url
+        r = client.post(f"{view.url}/new", data={"csrf_token": token})
+        assert r.status_code == 422, (view.url, r.status_code)
+        assert 'class="error"' in r.text or 'data-testid="form-error"' in r.text, view.url
