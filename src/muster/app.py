@@ -20,6 +20,7 @@ from muster.db import make_engine, make_sessionmaker
 from muster.errors import MusterError
 from muster.guarantees.api import router as guarantees_router
 from muster.jobs import PlanRunner
+from muster.ops.limits import BodyLimit, csp_for
 from muster.procurement.api import router as procurement_router
 from muster.reference.api import router as reference_router
 from muster.scenarios.api import router as scenarios_router
@@ -122,11 +123,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", csp_for(request.url.path))
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+    # outermost: a body over the limit, chunked or not, is refused before anything reads it
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
 
     @app.exception_handler(MusterError)
     async def muster_error(_request: Request, exc: MusterError):
-        return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
+        retry = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry else None
+        return JSONResponse(status_code=exc.status_code, content=exc.to_dict(), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError):

@@ -41,3 +41,14 @@ class Forbidden(MusterError):
 class Unauthorized(MusterError):
     status_code = 401
     code = "unauthorized"
+
+
+class TooManyAttempts(MusterError):
+    """Login throttled: too many failures for one user name from one address."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, detail: str, field: str | None = None, retry_after: int = 60):
+        super().__init__(detail, field)
+        self.retry_after = retry_after

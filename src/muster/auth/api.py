@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from muster.auth import service
 from muster.auth.principal import Principal
 from muster.deps import ANY_ROLE, Permission, bearer, get_session
-from muster.schemas import ERROR_RESPONSES, StrictInput
+from muster.errors import TooManyAttempts, Unauthorized
+from muster.schemas import ERROR_RESPONSES, ErrorBody, StrictInput
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
@@ -51,11 +52,32 @@ class UserOut(BaseModel):
     active: bool
 
 
-@router.post("/token", response_model=TokenOut, summary="Log in and get a bearer token")
-def login(data: Login, db_session: Session = Depends(get_session)):
-    user = service.authenticate(
-        db_session=db_session, username=data.username, password=data.password
-    )
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    summary="Log in and get a bearer token",
+    responses={429: {"model": ErrorBody, "description": "Too many failed logins; wait"}},
+)
+def login(request: Request, data: Login, db_session: Session = Depends(get_session)):
+    # failures count per user name and client address, together with the web login form
+    throttle = getattr(request.app.state, "login_throttle", None)
+    key = (data.username.lower(), request.client.host if request.client else "")
+    if throttle is not None and (wait := throttle.blocked_for(key)):
+        raise TooManyAttempts(
+            f"too many failed logins for this user from this address; try again in {wait} s",
+            field="username",
+            retry_after=wait,
+        )
+    try:
+        user = service.authenticate(
+            db_session=db_session, username=data.username, password=data.password
+        )
+    except Unauthorized:
+        if throttle is not None:
+            throttle.failed(key)
+        raise
+    if throttle is not None:
+        throttle.succeeded(key)
     token = service.issue_token(db_session=db_session, user=user, name=data.token_name)
     return TokenOut(token=token, username=user.username, role=user.role, nation=user.nation)
 
