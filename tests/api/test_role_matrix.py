@@ -50,6 +50,8 @@ OTHER_WRITES: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/contingencies/{id}/activate"): {"admin", "planner"},
     ("POST", "/api/v1/montecarlo"): {"admin", "planner"},
     ("DELETE", "/api/v1/montecarlo/{id}"): {"admin", "planner"},
+    ("POST", "/api/v1/plans/{id}/repair"): {"admin", "planner"},
+    ("POST", "/api/v1/plans/{id}/recommend"): {"admin", "planner", "liaison"},
     ("POST", "/api/v1/capability-substitutions"): {"admin", "planner"},
     ("PATCH", "/api/v1/capability-substitutions/{id}"): {"admin", "planner"},
     ("DELETE", "/api/v1/capability-substitutions/{id}"): {"admin", "planner"},
