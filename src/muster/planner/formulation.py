@@ -155,6 +155,8 @@ def add_pin_rows(
     ):
         for key, (n, trainees) in sorted(pins.items()):
             ks = where.get(key, [])
+            if not ks:
+                continue  # not in this (partial) model; validate() reports a lost pin
             f.rows.add((kind, *key), [f.y[k] for k in ks], [1.0] * len(ks), trainees, INF)
             if not f.relaxed:
                 f.rows.add((kind + "_classes", *key), [f.x[k] for k in ks], [1.0] * len(ks), n, INF)

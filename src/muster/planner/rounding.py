@@ -15,7 +15,7 @@ import highspy
 from .formulation import Formulation
 from .greedy import Ledger, fill_requests, pooled_to_concrete
 from .index import ProblemIndex
-from .problem import Cohort, Plan, Problem
+from .problem import Cohort, Plan, Problem, Request
 
 
 def lp_guided_plan(
@@ -139,6 +139,8 @@ def lp_dive_plan(
     on_first: Callable[[str, float, list[float]], None] | None = None,
     first_time_limit: float | None = None,
     log: Callable[[str], None] | None = None,
+    seed_cohorts: Sequence[Cohort] | None = None,
+    fill: Sequence[Request] | None = None,
 ) -> Plan | None:
     """A valid plan by LP diving (see ``LpDive``); stops at ``deadline`` (perf_counter).
 
@@ -152,7 +154,12 @@ def lp_dive_plan(
     dive = LpDive(problem, index, f)
     ledger = Ledger(problem, index, pooled=True)
     pins = resolve_pins(problem)
-    seeded = seed_ledger(problem, ledger, pins)
+    if seed_cohorts is None:
+        seeded = seed_ledger(problem, ledger, pins)
+    else:  # a later block of a rolling dive: everything placed so far is fixed
+        seeded = list(seed_cohorts)
+        for c in seeded:
+            ledger.add(c)
     cohorts: list[Cohort] = list(seeded)
     taken: dict[str, int] = {}
     for c in cohorts:
@@ -220,6 +227,6 @@ def lp_dive_plan(
         if log is not None:
             log(f"round {rnd} {mode} level {level}: placed {placed} classes")
         dive.subtract(new)
-    rest = sorted(problem.requests, key=lambda r: (-r.priority, r.latest_end, r.id))
+    rest = sorted(fill or problem.requests, key=lambda r: (-r.priority, r.latest_end, r.id))
     fill_requests(ledger, rest, cohorts)
     return Plan(tuple(pooled_to_concrete(problem, index, cohorts, pins.fixed)))

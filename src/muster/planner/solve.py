@@ -38,7 +38,9 @@ FULL_MODEL_CANDIDATES = 4000
 #: Above this many candidates the LP guide is solved over the nearest sites only.
 LP_FULL_CANDIDATES = 40_000
 #: Sites per request kept for the pruned LP guide.
-LP_PRUNED_SITES = 3
+LP_PRUNED_SITES = 4
+#: Candidates per block of the rolling dive used above LP_FULL_CANDIDATES.
+ROLLING_BLOCK_CANDIDATES = 6_000
 #: Above this many reduced candidates, CP-SAT works category by category (LNS).
 EXACT_MAX_CANDIDATES = 15_000
 
@@ -90,16 +92,22 @@ def solve(
     )  # value of wholly pinned cohorts, outside every model
     fx = fixed_offsets(idx, pins.fixed) if pins.fixed else None
     pin_kw = {"pinned_site": pins.site_totals(), "pinned_week": pins.week_totals()}
-    if cands:
-        lp_pool = cands if len(cands) <= LP_FULL_CANDIDATES else _pruned(idx, state["best"], pins)
-        flp = build(idx, lp_pool, relaxed=True, spread=False, fixed=fx, all_rows=True, **pin_kw)
+    if cands and len(cands) > LP_FULL_CANDIDATES:
+        # very large: a rolling dive over blocks of requests (by earliest start), each block
+        # with everything placed before it fixed; no global LP, hence no bound here
+        offer(
+            _rolling_dive(problem, idx, pins, fx, pin_kw, t0 + 0.7 * time_limit, deterministic),
+            "rolling-dive",
+        )
+        pool = _reduced(idx, None, None, state["best"], pins, problem.previous)
+    elif cands:
+        flp = build(idx, cands, relaxed=True, spread=False, fixed=fx, all_rows=True, **pin_kw)
         first: dict = {}
 
         def on_first(status: str, obj: float, values: list[float]) -> None:
             first.update(status=status, obj=obj, values=values)
-            if status == "Optimal" and lp_pool is cands:
-                state["bound"] = obj + fixed_value
             if status == "Optimal":
+                state["bound"] = obj + fixed_value
                 offer(lp_guided_plan(problem, idx, flp, values), "lp-rounding")
 
         dive_deadline = deadline if deterministic else t0 + 0.75 * time_limit
@@ -118,6 +126,7 @@ def solve(
                 pool = _reduced(idx, flp, first["values"], state["best"], pins, problem.previous)
         elif len(cands) > FULL_MODEL_CANDIDATES:
             pool = _reduced(idx, None, None, state["best"], pins, problem.previous)
+    if cands:
         if len(pool) <= EXACT_MAX_CANDIDATES or pins or problem.previous is not None:
             plan, status, cp_bound = _exact(
                 problem, idx, pool, state["best"], pins, fx, pin_kw, deadline, seed, workers,
@@ -158,26 +167,63 @@ def solve(
     return Plan(tuple(sorted(best.cohorts, key=lambda c: c.id)), stats, best.paused)
 
 
+def _rolling_dive(problem, idx, pins, fx, pin_kw, deadline, deterministic) -> Plan | None:
+    """LP diving block by block of requests, each block's LP over its own candidates."""
+    reqs = sorted(problem.requests, key=lambda r: (r.earliest_start, r.latest_end, r.id))
+    per_req: dict[str, list[Candidate]] = defaultdict(list)
+    for c in idx.candidates:
+        per_req[c.request.id].append(c)
+    for rid, cs in per_req.items():  # the nearest sites of each request only
+        near = {
+            s for _d, s in sorted({(c.site.distance_km, c.site.id) for c in cs})[:LP_PRUNED_SITES]
+        }
+        per_req[rid] = [c for c in cs if c.site.id in near]
+    blocks: list[list] = [[]]
+    size = 0
+    for r in reqs:
+        if size >= ROLLING_BLOCK_CANDIDATES:
+            blocks.append([])
+            size = 0
+        blocks[-1].append(r)
+        size += len(per_req[r.id])
+    placed: list | None = None
+    plan: Plan | None = None
+    for b, block in enumerate(blocks):
+        now = time.perf_counter()
+        if now >= deadline and not deterministic:
+            break
+        pool = [c for r in block for c in per_req[r.id]]
+        fixed = fixed_offsets(idx, placed) if placed else fx
+        f = build(idx, pool, relaxed=True, spread=False, fixed=fixed, all_rows=True, **pin_kw)
+        share = (deadline - now) / (len(blocks) - b)
+        got = lp_dive_plan(
+            problem, idx, f, deadline=now + share, seed_cohorts=placed, fill=block,
+            first_time_limit=None if deterministic else max(0.5, 0.8 * share),
+        )  # fmt: skip
+        if got is None:  # the block's LP did not solve in its share: greedy for this block
+            got = _greedy_block(problem, idx, pins, placed, block)
+        plan = got
+        placed = list(got.cohorts)
+    return plan
+
+
+def _greedy_block(problem, idx, pins, placed, block) -> Plan:
+    from .greedy import Ledger, fill_requests, pooled_to_concrete
+    from .pins import seed_ledger
+
+    ledger = Ledger(problem, idx, pooled=True)
+    if placed is None:
+        cohorts = seed_ledger(problem, ledger, pins)
+    else:
+        cohorts = list(placed)
+        for c in cohorts:
+            ledger.add(c)
+    fill_requests(ledger, sorted(block, key=lambda r: (r.latest_end, -r.priority, r.id)), cohorts)
+    return Plan(tuple(pooled_to_concrete(problem, idx, cohorts, pins.fixed)))
+
+
 def pin_kw_any(pin_kw) -> bool:
     return any(bool(v) for v in pin_kw.values())
-
-
-def _pruned(idx: ProblemIndex, plan: Plan, pins: PinSet) -> list[Candidate]:
-    """Per request the candidates at its nearest sites, plus what ``plan`` and pins use."""
-    by_req: dict[str, list[Candidate]] = defaultdict(list)
-    for c in idx.candidates:
-        by_req[c.request.id].append(c)
-    keep: set[int] = set()
-    pinned_requests = {c.request for c in pins.by_site + pins.by_week}
-    for rid, cs in by_req.items():
-        if rid in pinned_requests:
-            keep.update(c.index for c in cs)
-            continue
-        near = sorted({(c.site.distance_km, c.site.id) for c in cs})[:LP_PRUNED_SITES]
-        sites = {s for _d, s in near}
-        keep.update(c.index for c in cs if c.site.id in sites)
-    keep.update(_used(idx, plan))
-    return [idx.candidates[i] for i in sorted(keep)]
 
 
 def _used(idx: ProblemIndex, plan: Plan | None) -> set[int]:
