@@ -25,6 +25,7 @@ PLANNER_PAGES = (
     "/guarantees",
     "/guarantees/force-requirements",
     "/guarantees/contributions",
+    "/guarantees/capability-substitutions",
     "/procurement",
     "/procurement/capability-coalitions",
     "/procurement/needs",

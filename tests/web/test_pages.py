@@ -20,6 +20,7 @@ PAGES = (
     "/guarantees",
     "/guarantees/force-requirements",
     "/guarantees/contributions",
+    "/guarantees/capability-substitutions",
     "/procurement",
     "/procurement/capability-coalitions",
     "/procurement/needs",

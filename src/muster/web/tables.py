@@ -51,8 +51,9 @@ def _ensure_may_edit(principal: Principal, view: TableView, row: Any) -> None:
         raise Forbidden(f"your role ({principal.role}) may not change {view.label.lower()}")
     if not may_edit_row(principal, view, row):
         raise Forbidden(
-            f"as a {principal.nation} user you may only change rows of {principal.nation}; "
-            f"this {view.singular} belongs to {getattr(row, view.resource.nation_field)}"
+            f"Your account is for {principal.nation}: you may only change rows of "
+            f"{principal.nation}. This {view.singular} belongs to "
+            f"{getattr(row, view.resource.nation_field)}."
         )
 
 

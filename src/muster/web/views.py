@@ -118,6 +118,12 @@ VIEWS: tuple[TableView, ...] = (
         ),
     ),
     _view(
+        "capability-substitutions",
+        "guarantees",
+        "Substitutions",
+        ("provided", "required", "ratio", "note"),
+    ),
+    _view(
         "capability-coalitions",
         "procurement",
         "Coalitions",
