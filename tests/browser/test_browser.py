@@ -194,7 +194,10 @@ def test_ceasefire_event_changes_readiness_on_the_dashboard(page):
     # the remaining condition is switched on (htmx swaps the row in place)
     page.goto("/scenarios")
     condition = page.get_by_test_id("condition-site_yavoriv_cleared")
-    condition.get_by_role("button", name="Set to true").click()
+    with page.expect_request(lambda req: "/toggle" in req.url) as sent:
+        condition.get_by_role("button", name="Set to true").click()
+    assert sent.value.headers.get("hx-request") == "true"  # an htmx request, not a reload
+    assert sent.value.headers.get("x-csrf-token")  # the token from hx-headers
     page.get_by_test_id("condition-site_yavoriv_cleared").get_by_text("holds").first.wait_for()
     page.goto("/")
     row = _yavoriv(page)

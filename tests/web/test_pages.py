@@ -126,6 +126,8 @@ def test_posts_without_the_csrf_token_are_refused(client, web, as_user):
         assert r.status_code == 403
     r = client.post("/logout", data={})
     assert r.status_code == 403
+    # every page hands the token to htmx, which sends it as a header
+    assert f'hx-headers=\'{{"X-CSRF-Token": "{token}"}}\'' in client.get("/").text
     # htmx sends the token as a header instead of a form field
     r = client.post(
         "/training/pledges/new",
