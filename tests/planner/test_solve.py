@@ -107,3 +107,38 @@ def test_solver_beats_greedy_on_a_trap() -> None:
     g = score(p, greedy_plan(p)).weighted_trainees
     s = score(p, solve(p, time_limit=2.0)).weighted_trainees
     assert g == 10 and s == 50
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_requests=6))
+def test_large_instance_paths_give_valid_plans(problem: Problem) -> None:
+    """The rolling dive and the category LNS (used on L) on small problems."""
+    import importlib
+
+    mod = importlib.import_module("muster.planner.solve")
+    saved = (mod.LP_FULL_CANDIDATES, mod.ROLLING_BLOCK_CANDIDATES, mod.EXACT_MAX_CANDIDATES)
+    try:
+        mod.LP_FULL_CANDIDATES, mod.ROLLING_BLOCK_CANDIDATES, mod.EXACT_MAX_CANDIDATES = 0, 3, 0
+        plan = solve(problem, time_limit=1.0, seed=3)
+    finally:
+        mod.LP_FULL_CANDIDATES, mod.ROLLING_BLOCK_CANDIDATES, mod.EXACT_MAX_CANDIDATES = saved
+    assert validate(problem, plan) == []
+    assert (
+        score(problem, plan).weighted_trainees
+        >= score(problem, greedy_plan(problem)).weighted_trainees
+    )
+
+
+def test_progress_callback_reports_improvements() -> None:
+    p = _one_site_problem(
+        requests=(Request("low", "C1", 10, 0, 3, 1.0), Request("high", "C1", 10, 0, 4, 5.0)),
+        sites=(Site("S1", "Grafenwöhr", 10, ("C1",), False, 900.0),),
+        horizon_weeks=5,
+        pledges=(Pledge("P1", "DE", "artillery", 2, 0, 1),),
+    )
+    seen: list[tuple[float, float, float]] = []
+    plan = solve(p, time_limit=1.0, on_progress=lambda w, o, b: seen.append((w, o, b)))
+    assert seen and seen[-1][1] == plan.stats.objective == 50
+    objs = [o for _w, o, _b in seen]
+    assert objs == sorted(objs)
+    assert plan.stats.objective_over_time[-1][1] == 50

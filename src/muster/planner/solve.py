@@ -127,11 +127,17 @@ def solve(
         elif len(cands) > FULL_MODEL_CANDIDATES:
             pool = _reduced(idx, None, None, state["best"], pins, problem.previous)
     if cands:
+
+        def cp_progress(_w: float, obj: float, bound: float) -> None:
+            # phase-1 values cover the model only: add the fixed pins, never report a drop
+            best = score(problem, state["best"]).weighted_trainees
+            b = state["bound"] if state["bound"] is not None else bound + fixed_value
+            on_progress(time.perf_counter() - t0, max(best, obj + fixed_value), b)
+
         if len(pool) <= EXACT_MAX_CANDIDATES or pins or problem.previous is not None:
             plan, status, cp_bound = _exact(
                 problem, idx, pool, state["best"], pins, fx, pin_kw, deadline, seed, workers,
-                deterministic, on_progress and (lambda w, o, b: on_progress(
-                    time.perf_counter() - t0, o, b)),
+                deterministic, on_progress and cp_progress,
             )  # fmt: skip
             offer(plan, "cpsat")
             if cp_bound is not None and len(pool) == len(cands) and not pin_kw_any(pin_kw):
@@ -275,11 +281,11 @@ def _exact(
     """
     fixed_ids = {c.id for c in pins.fixed}
 
-    def params(share: float) -> CpSatParams:
+    def params(share: float, progress=None) -> CpSatParams:
         left = max(0.2, deadline - time.perf_counter() - 0.05)
         return CpSatParams(
             time_limit=max(0.1, left * share), workers=workers, seed=seed,
-            deterministic=deterministic, on_progress=on_progress,
+            deterministic=deterministic, on_progress=progress,
         )  # fmt: skip
 
     def to_plan(f, values) -> Plan | None:
@@ -293,7 +299,7 @@ def _exact(
 
     f1 = build(idx, pool, spread=False, fixed=fx, **pin_kw)
     hint = values_from_plan(f1, Plan(tuple(c for c in hint_plan.cohorts if c.id not in fixed_ids)))
-    r1 = solve_cpsat(f1, params(0.75), hint, objective="primary")
+    r1 = solve_cpsat(f1, params(0.8, on_progress), hint, objective="primary")
     bound = r1.bound_units / r1.scale if r1.status in ("OPTIMAL", "FEASIBLE") else None
     plan1 = to_plan(f1, r1.values) if r1.values is not None else None
     base = plan1 if plan1 is not None else hint_plan
