@@ -210,3 +210,16 @@ def test_ceasefire_event_changes_readiness_on_the_dashboard(page):
         "() => document.querySelector('#readiness-body').innerText.includes('Ceasefire in spring')"
     )
     assert page.get_by_test_id("phase-now").inner_text() == "hostilities"
+
+
+def test_filters_update_the_table_and_the_address(page):
+    login(page, "observer")
+    page.goto("/training/pledges")
+    total = page.locator("[data-testid=table] tbody tr").count()
+    with page.expect_response(lambda r: "nation=DE" in r.url):
+        page.select_option("#flt-nation", "DE")
+    page.wait_for_url("**/training/pledges?*nation=DE*")
+    nations = page.locator("[data-testid=table] tbody tr td:nth-child(2)").all_inner_texts()
+    assert nations and set(nations) == {"DE"} and len(nations) < total
+    assert page.locator("h1.page-title").count() == 1  # the table was swapped, not the page
+    shot(page, "observer-pledges-filtered")

@@ -586,3 +586,25 @@ def test_every_create_form_reports_missing_fields(client, web):
         r = client.post(f"{view.url}/new", data={"csrf_token": token})
         assert r.status_code == 422, (view.url, r.status_code)
         assert 'class="error"' in r.text or 'data-testid="form-error"' in r.text, view.url
+
+
+def test_xlsx_import_reports_sheet_rows(client, web, as_user):
+    import io
+
+    import openpyxl
+
+    token = web("estonia")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["nation", "course_category", "instructors", "week_from", "week_to"])
+    sheet.append(["EE", "drones", 3, "2027-01-04", "2027-02-01"])
+    sheet.append(["EE", "drones", 3, "2027-03-01", "2027-01-04"])
+    buf = io.BytesIO()
+    book.save(buf)
+    r = client.post(
+        "/training/pledges/import",
+        data={"csrf_token": token},
+        files={"file": ("pledges.xlsx", buf.getvalue(), "application/octet-stream")},
+    )
+    assert r.status_code == 422
+    assert "<td>3</td><td>week_to</td>" in r.text.split('data-testid="import-errors"')[1]
