@@ -139,7 +139,9 @@ def improve(
         rng.shuffle(nbs)
         for nb in nbs:
             left = deadline - time.perf_counter()
-            if left < 0.05:
+            if deterministic:
+                left = slice_seconds
+            elif left < 0.05:
                 break
             new = resolve_neighbourhood(
                 problem, index, plan, nb, time_limit=min(left, slice_seconds),
@@ -151,6 +153,6 @@ def improve(
                 if on_improve is not None:
                     on_improve(plan)
         rounds += 1
-        if not improved and rounds > 1:
-            break
+        if deterministic or (not improved and rounds > 1):
+            break  # deterministic: one pass, every sub-solve under a work limit
     return plan

@@ -93,8 +93,9 @@ class LpDive:
 
     def solve(self, first: bool, time_limit: float | None) -> tuple[str, list[float], float]:
         self.h.setOptionValue("solver", "ipm" if first else "simplex")
-        if time_limit is not None:
-            self.h.setOptionValue("time_limit", float(max(0.1, time_limit)))
+        self.h.setOptionValue(
+            "time_limit", highspy.kHighsInf if time_limit is None else float(max(0.1, time_limit))
+        )
         self.h.run()
         status = self.h.modelStatusToString(self.h.getModelStatus())
         return (
@@ -141,6 +142,7 @@ def lp_dive_plan(
     log: Callable[[str], None] | None = None,
     seed_cohorts: Sequence[Cohort] | None = None,
     fill: Sequence[Request] | None = None,
+    deterministic: bool = False,
 ) -> Plan | None:
     """A valid plan by LP diving (see ``LpDive``); stops at ``deadline`` (perf_counter).
 
@@ -168,15 +170,17 @@ def lp_dive_plan(
     mode, first_count, level = "full", None, 0
     values = None
     for rnd in range(max_rounds):
-        left = deadline - time.perf_counter()
+        left = None if deterministic else deadline - time.perf_counter()
         if rnd == 0:
-            status, values, obj = dive.solve(True, first_time_limit or left)
+            status, values, obj = dive.solve(
+                True, None if deterministic else first_time_limit or left
+            )
             if on_first is not None:
                 on_first(status, obj, values)
             if status != "Optimal":
                 return None
         else:
-            if left < 0.2:
+            if left is not None and left < 0.2:
                 break
             status, values, _obj = dive.solve(False, left)
             if status != "Optimal":

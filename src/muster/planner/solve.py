@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
-from .assign import AssignmentError, class_usage, concretise, solution_cohorts, values_from_plan
+from .assign import AssignmentError, concretise, solution_cohorts, values_from_plan
 from .cpsat import CpSatParams, primary_units, solve_cpsat
 from .formulation import Formulation, build
 from .greedy import greedy_plan
@@ -115,7 +115,7 @@ def solve(
             lp_dive_plan(
                 problem, idx, flp, deadline=dive_deadline, on_first=on_first,
                 first_time_limit=None if deterministic else max(0.5, 0.6 * time_limit),
-                max_rounds=12,
+                max_rounds=12, deterministic=deterministic,
             ),
             "lp-dive",
         )  # fmt: skip
@@ -205,6 +205,7 @@ def _rolling_dive(problem, idx, pins, fx, pin_kw, deadline, deterministic) -> Pl
         got = lp_dive_plan(
             problem, idx, f, deadline=now + share, seed_cohorts=placed, fill=block,
             first_time_limit=None if deterministic else max(0.5, 0.8 * share),
+            deterministic=deterministic,
         )  # fmt: skip
         if got is None:  # the block's LP did not solve in its share: greedy for this block
             got = _greedy_block(problem, idx, pins, placed, block)
@@ -340,4 +341,4 @@ def _primary_bound(f: Formulation, bound_units: float) -> float | None:
     return (bound_units + pen_max) / PRIORITY_SCALE
 
 
-__all__ = ["solve", "class_usage"]
+__all__ = ["solve"]
