@@ -35,3 +35,17 @@ format: setup
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache
+
+# Reliability (docs/reliability.md): long API fuzzing, API load, dependency audit.
+.PHONY: fuzz load audit
+FUZZ_ARGS ?= --examples 50
+LOAD_ARGS ?= --clients 50 --workers 2
+
+fuzz: setup
+	$(BIN)/python benchmarks/fuzz.py $(FUZZ_ARGS)
+
+load: setup
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
+
+audit: setup
+	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable
