@@ -16,11 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster import planner as _planner_pkg  # noqa: F401  (the pure planner)
 from muster.audit import service as audit
 from muster.auth.principal import Principal
 from muster.db import utcnow
-from muster.errors import Conflict, Invalid, NotFound
+from muster.errors import Conflict, Forbidden, Invalid, NotFound
 from muster.planner import problem as pp
 from muster.planner.explain import explain
 from muster.planner.recommend import recommend as planner_recommend
@@ -180,8 +179,6 @@ def create(
     it as pays. The approved plan must cover the same horizon start.
     """
     if principal.role not in ("admin", "planner"):
-        from muster.errors import Forbidden
-
         raise Forbidden("only planners run plans")
     if not 0.1 <= time_limit <= 3600:
         raise Invalid("time_limit is 0.1 to 3600 seconds", field="time_limit")
