@@ -86,6 +86,7 @@ def test_what_if_us_backstop_unlocks_squadrons_and_battalions(client, as_user):
     # Belgium also needs its parliament's approval
     (be,) = [b for b in us["still_blocked"] if b["nation"] == "BE"]
     assert be["blocking"] == ["parliamentary_approval"]
+    assert us["summary"] == "us_backstop would unlock 1 battalion and 2 squadrons (DK, NL, SE)"
     assert found["parliamentary_approval"]["closed"] == {"personnel": 150}  # EE logistics
     everything = found["all"]
     assert set(everything["unlocked"]) == set(ids.values())

@@ -56,7 +56,7 @@ def test_what_if_names_the_us_backstop(env):
     e, folder = env
     args = ["guarantees", "what-if", "--scenario", "Ceasefire next month", "--week", "2027-02-01"]
     out = run(args, e, folder).stdout
-    assert "us_backstop would unlock 1 battalions and 2 squadrons (DK, NL, SE)" in out
+    assert "us_backstop would unlock 1 battalion and 2 squadrons (DK, NL, SE)" in out
 
 
 def test_errors_are_one_line(env):

@@ -391,7 +391,14 @@ def sourcing_dict(data: WeekInput, result: sourcing.SourcingResult) -> dict[str,
 
 
 def _amount(value: float, unit: str) -> str:
-    number = f"{value:,.0f}" if abs(value - round(value)) < 1e-6 else f"{value:,.1f}"
+    """`2 battalions`, `1 battalion`, `0.5 battalions`, `150 personnel`."""
+    whole = abs(value - round(value)) < 1e-6
+    number = f"{value:,.0f}" if whole else f"{value:,.1f}"
+    if whole and round(value) == 1:
+        if unit.endswith("ies"):
+            unit = unit[:-3] + "y"
+        elif unit.endswith("s") and not unit.endswith("ss"):
+            unit = unit[:-1]
     return f"{number} {unit}"
 
 
@@ -424,7 +431,7 @@ def what_if(
     alternatives: dict[str, set[int]] = {}
     truths_of: dict[str, dict[str, bool]] = {}
     combos = [(n, [n]) for n in false_names]
-    if len(false_names) > 1:
+    if len(false_names) > 1 and "all" not in false_names:
         combos.append(("all", false_names))
     for label, names in combos:
         truths = {**data.truths, **dict.fromkeys(names, True)}

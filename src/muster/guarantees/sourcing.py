@@ -64,6 +64,7 @@ __all__ = [
 ]
 
 EPS = 1e-9
+LP_SHARE = 0.3  # share of the time limit the LP relaxation (for a start) may use
 FIRMNESS = {"deployed": 0, "confirmed": 1, "offered": 2, "rotated_out": 3, "withdrawn": 4}
 
 Id = Hashable
@@ -478,12 +479,12 @@ def _lp_rounded_units(model: _Model, lp: highspy.HighsLp, settings: SolverSettin
     )
     relaxed.row_lower_, relaxed.row_upper_ = lp.row_lower_, lp.row_upper_
     relaxed.a_matrix_ = lp.a_matrix_
-    h = _solver(settings)
+    h = _solver(replace(settings, time_limit_s=LP_SHARE * settings.time_limit_s))
     h.passModel(relaxed)
     h.run()
     solution = h.getSolution()
-    if not solution.value_valid:
-        return _greedy_units(model.problem)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or not solution.value_valid:
+        return _greedy_units(model.problem)  # out of time: an unfinished LP is no start
     offers, reqs = model.problem.offers, model.problem.requirements
     floor: dict[tuple[Id, Id], int] = {}
     for c, p in enumerate(model.pairs):
@@ -637,7 +638,8 @@ def _solution_matches(h: highspy.Highs, lp: highspy.HighsLp) -> bool:
 
 
 def solve(problem: SourcingProblem, settings: SolverSettings | None = None) -> SourcingResult:
-    """The assignment maximising priority-weighted fill (HiGHS MILP, greedy warm start)."""
+    """The assignment maximising priority-weighted fill (HiGHS MILP started from the better of
+    greedy and LP rounding); `settings.time_limit_s` bounds the whole call."""
     settings = settings or SolverSettings()
     t0 = time.perf_counter()
     pairs = _pairs(problem)
@@ -649,7 +651,11 @@ def solve(problem: SourcingProblem, settings: SolverSettings | None = None) -> S
         rounded = _lp_rounded_units(model, lp, settings)
         if evaluate(problem, rounded).objective > evaluate(problem, start).objective:
             start = rounded
-    h = _solver(settings)
+
+    def remaining() -> SolverSettings:
+        return replace(settings, time_limit_s=settings.time_limit_s - (time.perf_counter() - t0))
+
+    h = _solver(remaining())
     h.passModel(lp)
     if settings.warm_start:
         _warm_start(h, model, start)
@@ -657,11 +663,7 @@ def solve(problem: SourcingProblem, settings: SolverSettings | None = None) -> S
     if settings.warm_start and not _solution_matches(h, lp):
         # HiGHS 1.16 may hand back the warm start instead of the better solution it reports
         # when presolve finishes the MIP; solve again from scratch then.
-        h = _solver(
-            replace(
-                settings, time_limit_s=max(0.05, settings.time_limit_s - (time.perf_counter() - t0))
-            )
-        )
+        h = _solver(remaining())
         h.passModel(lp)
         h.run()
     status = h.getModelStatus()
