@@ -79,16 +79,20 @@ def read_rows(content: bytes, fmt: str) -> tuple[list[str], list[tuple[int, dict
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise Invalid("the file is not UTF-8 text", field="file") from exc
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text, newline=""))
         try:
             header = [h.strip() for h in next(reader)]
+            rows = []
+            for record in reader:
+                if not any(cell.strip() for cell in record):
+                    continue
+                rows.append((reader.line_num, dict(zip(header, record, strict=False))))
         except StopIteration as exc:
             raise Invalid("the file is empty", field="file") from exc
-        rows = []
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            rows.append((reader.line_num, dict(zip(header, record, strict=False))))
+        except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted cell
+            raise Invalid(
+                f"not a readable CSV file (line {reader.line_num}): {exc}", field="file"
+            ) from exc
         return header, rows
     if fmt == "xlsx":
         try:

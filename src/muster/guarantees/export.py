@@ -6,7 +6,13 @@ import io
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+
+
+def _safe(value: Any) -> Any:
+    """XLSX cannot hold control characters (free-text names may): drop them."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _sheet(book: openpyxl.Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
@@ -15,7 +21,7 @@ def _sheet(book: openpyxl.Workbook, title: str, header: list[str], rows: list[li
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([_safe(v) for v in row])
     sheet.freeze_panes = "A2"
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)
@@ -28,7 +34,7 @@ def sourcing_xlsx(table: dict[str, Any]) -> bytes:
     summary = book.active
     summary.title = "summary"
     for key in ("scenario", "week", "phase", "basis", "fill_rate", "optimal", "status"):
-        summary.append([key, table[key] if key != "week" else table[key].isoformat()])
+        summary.append([key, _safe(table[key]) if key != "week" else table[key].isoformat()])
     _sheet(
         book,
         "requirements",
