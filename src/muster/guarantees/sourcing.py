@@ -210,18 +210,23 @@ class _Pair:
 
 def _pairs(problem: SourcingProblem, *, available_only: bool = True) -> list[_Pair]:
     subs = problem.substitutions
-    by_zone: dict[str, list[int]] = defaultdict(list)
+    fits: dict[str, dict[str, float]] = defaultdict(dict)  # provided -> required -> ratio
+    for s in subs:
+        fits[s.provided][s.required] = max(s.ratio, fits[s.provided].get(s.required, 0.0))
+    by_zone_capability: dict[tuple[str, str], list[int]] = defaultdict(list)
     for j, r in enumerate(problem.requirements):
-        by_zone[r.zone].append(j)
+        by_zone_capability[(r.zone, r.capability)].append(j)
     out = []
     for i, o in enumerate(problem.offers):
         if (available_only and not o.available) or o.quantity <= 0:
             continue
         for zone in sorted(o.zones):
-            for j in by_zone.get(zone, ()):
-                f = coverage_factor(o, problem.requirements[j], subs)
-                if f is not None and f > EPS:
-                    out.append(_Pair(i, j, f))
+            for capability in dict.fromkeys((o.capability, *fits.get(o.capability, ()))):
+                for j in by_zone_capability.get((zone, capability), ()):
+                    f = coverage_factor(o, problem.requirements[j], subs)
+                    if f is not None and f > EPS:
+                        out.append(_Pair(i, j, f))
+    out.sort(key=lambda p: (p.offer, p.requirement))
     return out
 
 
@@ -487,8 +492,9 @@ def _lp_rounded_units(model: _Model, lp: highspy.HighsLp, settings: SolverSettin
         return _greedy_units(model.problem)  # out of time: an unfinished LP is no start
     offers, reqs = model.problem.offers, model.problem.requirements
     floor: dict[tuple[Id, Id], int] = {}
+    values = solution.col_value  # a fresh copy on each access: take it once
     for c, p in enumerate(model.pairs):
-        n = int(math.floor(solution.col_value[c] + 1e-9))
+        n = int(math.floor(values[c] + 1e-9))
         if n > 0:
             floor[(offers[p.offer].id, reqs[p.requirement].id)] = n
     return _greedy_units(model.problem, floor)
