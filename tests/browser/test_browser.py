@@ -21,6 +21,7 @@ PLANNER_PAGES = (
     "/training/cohorts",
     "/training/training-totals",
     "/training/pledges/new",
+    "/training/pledges/1",
     "/scenarios",
     "/guarantees",
     "/guarantees/force-requirements",

@@ -608,3 +608,27 @@ def test_xlsx_import_reports_sheet_rows(client, web, as_user):
     )
     assert r.status_code == 422
     assert "<td>3</td><td>week_to</td>" in r.text.split('data-testid="import-errors"')[1]
+
+
+def test_row_detail_shows_every_field_and_its_history(client, web, as_user):
+    pledge = pledge_of(client, as_user, "LV")
+    client.patch(
+        f"/api/v1/pledges/{pledge['id']}",
+        headers=as_user("planner"),
+        json={"version": pledge["version"], "instructors": pledge["instructors"] + 2},
+    )
+    web("observer")
+    html = client.get("/training/pledges").text
+    assert f'href="/training/pledges/{pledge["id"]}"' in html
+    page = client.get(f"/training/pledges/{pledge['id']}")
+    assert page.status_code == 200
+    assert "source:" in page.text.split('data-testid="detail"')[1]  # the note with its source
+    history = page.text.split('data-testid="history"')[1]
+    assert "<td>planner</td><td>update</td>" in history
+    audit = client.get(f"/audit?entity=pledge&entity_id={pledge['id']}&action=").text
+    rows = audit.split('data-testid="audit"')[1]
+    assert rows.count("<tr>") == 3  # header, the update, the creation
+    web("latvia")
+    page = client.get(f"/training/pledges/{pledge['id']}")
+    assert page.status_code == 200 and "<h2>History" not in page.text and ">Edit<" in page.text
+    assert client.get("/training/pledges/new").status_code == 200

@@ -424,17 +424,20 @@ def audit_page(
     actor: str = "",
     entity: str = "",
     action: str = "",
+    entity_id: str = "",
     offset: int = Query(0, ge=0),
     db_session: Session = Depends(get_session),
     principal: Principal = Depends(current_principal),
 ):
     if principal.role not in AUDIT_ROLES:
         raise Forbidden(f"your role ({principal.role}) may not read the audit log")
+    row_id = int(entity_id) if entity_id.strip().isdigit() else None
     rows, total = audit_service.search(
         db_session=db_session,
         actor=actor.strip() or None,
         entity=entity.strip() or None,
         action=action.strip() or None,
+        entity_id=row_id,
         limit=50,
         offset=offset,
     )
@@ -447,6 +450,7 @@ def audit_page(
         "actor": actor,
         "entity": entity,
         "action": action,
+        "entity_id": row_id,
         "entities": _audit_entities(),
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "audit-table":

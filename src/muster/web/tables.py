@@ -92,10 +92,14 @@ def _filters(db_session: Session, view: TableView, request: Request) -> tuple[di
     return active, widgets
 
 
-def _lookups(db_session: Session, view: TableView) -> dict[str, dict[str, str]]:
+def _lookups(
+    db_session: Session, view: TableView, all_fields: bool = False
+) -> dict[str, dict[str, str]]:
     out = {}
     for name in ("site_id", "request_id"):
-        if name in view.columns:
+        if name in view.columns or (
+            all_fields and name in view.resource.create_schema.model_fields
+        ):
             out[name] = dict(forms.choices_for(db_session, name) or [])
     return out
 
@@ -325,6 +329,40 @@ def edit_form(
     return _form_page(request, view, state, row=row)
 
 
+AUDIT_READERS = frozenset({"admin", "planner", "observer"})
+
+
+def detail(
+    request: Request,
+    pillar: str,
+    name: str,
+    id: int,
+    db_session: Session = Depends(get_session),
+    principal: Principal = Depends(current_principal),
+):
+    view = _view(pillar, name)
+    row = crud.get(db_session=db_session, resource=view.resource, id=id)
+    fields = forms.form_fields(db_session, view.resource)
+    history = []
+    if principal.role in AUDIT_READERS:
+        from muster.audit import service as audit_service
+
+        history, _ = audit_service.search(
+            db_session=db_session, entity=view.resource.entity, entity_id=id, limit=20
+        )
+    return render(
+        request,
+        "detail.html",
+        view=view,
+        siblings=PILLARS[view.pillar],
+        row=row,
+        fields=fields,
+        lookups=_lookups(db_session, view, all_fields=True),
+        may_edit=may_edit_row(principal, view, row),
+        history=history,
+    )
+
+
 def _version(form: FormData) -> int:
     try:
         return int(str(form.get("version", "")))
@@ -436,6 +474,7 @@ router.add_api_route(BASE + "/export", export, methods=["GET"])
 router.add_api_route(BASE + "/import", import_file, methods=["POST"])
 router.add_api_route(BASE + "/new", new_form, methods=["GET"])
 router.add_api_route(BASE + "/new", create, methods=["POST"])
+router.add_api_route(BASE + "/{id:int}", detail, methods=["GET"])
 router.add_api_route(BASE + "/{id}/edit", edit_form, methods=["GET"])
 router.add_api_route(BASE + "/{id}/edit", update, methods=["POST"])
 router.add_api_route(BASE + "/{id}/withdraw", withdraw, methods=["POST"])
