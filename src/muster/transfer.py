@@ -191,6 +191,7 @@ def _cell(value: Any) -> Any:
 
 
 def _xlsx_safe(value: Any) -> Any:
+    """A cell value an XLSX sheet can hold: control characters dropped from strings."""
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value

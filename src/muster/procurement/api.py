@@ -15,7 +15,7 @@ from muster.api_crud import crud_router
 from muster.deps import ANY_ROLE, get_session
 from muster.procurement import service
 from muster.schemas import ERROR_RESPONSES
-from muster.transfer import MEDIA_TYPES
+from muster.transfer import MEDIA_TYPES, _xlsx_safe
 
 router = APIRouter()
 for _resource in service.RESOURCES:
@@ -248,7 +248,7 @@ def aggregation(
         sheet = book.active
         sheet.title = "proposals"
         for row in best.to_rows():
-            sheet.append(list(row))
+            sheet.append([_xlsx_safe(v) for v in row])  # item names are free text
         compare = book.create_sheet("comparison")
         rows = result.rows()
         compare.append(list(rows[0]))
