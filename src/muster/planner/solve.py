@@ -38,9 +38,9 @@ FULL_MODEL_CANDIDATES = 4000
 #: Above this many candidates the LP guide is solved over the nearest sites only.
 LP_FULL_CANDIDATES = 40_000
 #: Sites per request kept for the pruned LP guide.
-LP_PRUNED_SITES = 4
+LP_PRUNED_SITES = 2
 #: Candidates per block of the rolling dive used above LP_FULL_CANDIDATES.
-ROLLING_BLOCK_CANDIDATES = 6_000
+ROLLING_BLOCK_CANDIDATES = 11_000
 #: Above this many reduced candidates, CP-SAT works category by category (LNS).
 EXACT_MAX_CANDIDATES = 15_000
 
@@ -96,7 +96,7 @@ def solve(
         # very large: a rolling dive over blocks of requests (by earliest start), each block
         # with everything placed before it fixed; no global LP, hence no bound here
         offer(
-            _rolling_dive(problem, idx, pins, fx, pin_kw, t0 + 0.7 * time_limit, deterministic),
+            _rolling_dive(problem, idx, pins, fx, pin_kw, t0 + 0.8 * time_limit, deterministic),
             "rolling-dive",
         )
         pool = _reduced(idx, None, None, state["best"], pins, problem.previous)
