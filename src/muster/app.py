@@ -56,8 +56,11 @@ def _culprit(request: Request) -> str | None:
         text = str(value)
         if "\x00" in text:
             return name
-        digits = text.lstrip("+-")
-        if digits.isdigit() and abs(int(text)) > INT64:
+        try:
+            number = int(text)
+        except ValueError:
+            continue
+        if abs(number) > INT64:
             return name
     return None
 

@@ -63,3 +63,15 @@ def test_fuzz_observer_writes_are_refused(app):
     )
     _assert_clean(report)
     assert report.statuses[403] > 50, report.statuses
+
+
+def test_out_of_range_input_is_422_naming_the_field(app):
+    """Regressions of fuzz findings: values a database refuses are the caller's fault."""
+    h = _headers(app, "planner")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/api/v1/nations/99999999999999999999999", headers=h)
+        assert r.status_code == 422 and r.json()["field"] == "id", r.text
+        r = client.get("/api/v1/pledges", params={"id": "²"}, headers=h)
+        assert r.status_code < 500
+        r = client.post("/api/v1/pledges/import", headers=h, files={"file": ("p.csv", b"a,b\r")})
+        assert r.status_code == 422, r.text
