@@ -101,6 +101,10 @@ def _lookups(
             all_fields and name in view.resource.create_schema.model_fields
         ):
             out[name] = dict(forms.choices_for(db_session, name) or [])
+    if all_fields:
+        for name in (*sorted(forms.NATION_FIELDS), "course_code", "area_code"):
+            if name in view.resource.create_schema.model_fields:
+                out[name] = dict(forms.choices_for(db_session, name) or [])
     return out
 
 
