@@ -1,17 +1,20 @@
-"""Top-level planning: greedy, LP relaxation, LP-guided rounding, then CP-SAT.
+"""Top-level planning: greedy, LP relaxation, LP diving, then CP-SAT.
 
 Decomposition, in order, each step under the one time budget:
 
 1. greedy plan (the floor: the result is never worse); with a previous plan also the
    minimal-change start (keep every still-valid cohort, then fill);
-2. LP relaxation of the aggregated model with HiGHS (interior point): the upper bound and a
-   guide. Very large instances solve it over a pruned candidate set (the nearest sites of
-   each request) — then it guides but is not a bound;
-3. LP-guided rounding into a valid plan;
+2. LP relaxation of the aggregated model with HiGHS (interior point): the upper bound and
+   the guide; one-shot LP rounding is offered straight away;
+3. LP diving (``rounding.LpDive``): place the whole classes the LP asks for, fix them,
+   re-solve from the last basis, repeat; then round partly filled classes up;
+   very large instances (above ``LP_FULL_CANDIDATES``) dive block by block of requests
+   instead, each block's LP over the nearest sites only (no global bound then);
 4. the exact integer model over a reduced candidate set — all candidates when small,
    otherwise the LP's support plus everything the best plan, the pins and the previous
-   plan use — solved by CP-SAT warm-started from the best plan so far; when even the
-   reduced set is too large, large-neighbourhood search by course category (``lns.py``);
+   plan use — solved by CP-SAT in two lexicographic phases, warm-started from the best plan;
+   when even the reduced set is too large, large-neighbourhood search by course category
+   (``lns.py``);
 5. the solution becomes cohorts with concrete pledges (``assign.py``), is validated, and
    the best valid plan by ``score`` is returned.
 """
@@ -35,9 +38,9 @@ from .validate import validate
 
 #: Up to this many candidates the exact model uses all of them (optimal on small instances).
 FULL_MODEL_CANDIDATES = 4000
-#: Above this many candidates the LP guide is solved over the nearest sites only.
+#: Above this many candidates the dive runs block by block (rolling) over the nearest sites.
 LP_FULL_CANDIDATES = 40_000
-#: Sites per request kept for the pruned LP guide.
+#: Sites per request kept in the rolling dive's block LPs.
 LP_PRUNED_SITES = 2
 #: Candidates per block of the rolling dive used above LP_FULL_CANDIDATES.
 ROLLING_BLOCK_CANDIDATES = 11_000
