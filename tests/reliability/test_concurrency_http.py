@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -68,7 +69,10 @@ def test_many_http_clients_update_the_same_rows(tmp_path_factory, tmp_path):
             audit_before = _audit_updates(s, ids)
         with Server(url, workers=2, cwd=tmp_path) as server:
             headers = {"Authorization": f"Bearer {token(server.base, 'planner', DEMO_PASSWORD)}"}
-            outcomes = asyncio.run(_race(server.base, headers, ids))
+            # in a thread of its own: another test's event loop (Playwright's sync API) may
+            # still be running in this one
+            with ThreadPoolExecutor(1) as pool:
+                outcomes = pool.submit(asyncio.run, _race(server.base, headers, ids)).result()
         statuses = Counter(status for _id, status, _e in outcomes)
         print(f"\n{CLIENTS} clients x {ROUNDS} rounds on {ROWS} rows: {dict(statuses)}")
         assert set(statuses) <= {200, 409}, statuses
