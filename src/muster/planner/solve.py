@@ -140,7 +140,7 @@ def solve(
         if len(pool) <= EXACT_MAX_CANDIDATES or pins or problem.previous is not None:
             plan, status, cp_bound = _exact(
                 problem, idx, pool, state["best"], pins, fx, pin_kw, deadline, seed, workers,
-                deterministic, on_progress and cp_progress,
+                deterministic, on_progress and cp_progress, det_seconds=time_limit,
             )  # fmt: skip
             offer(plan, "cpsat")
             if cp_bound is not None and len(pool) == len(cands) and not pin_kw_any(pin_kw):
@@ -275,7 +275,7 @@ def _previous_classes(idx: ProblemIndex, previous: Plan | None, pins: PinSet) ->
 
 def _exact(
     problem, idx, pool, hint_plan, pins, fx, pin_kw, deadline, seed, workers, deterministic,
-    on_progress,
+    on_progress, *, det_seconds: float = 10.0,
 ):  # fmt: skip
     """CP-SAT on the exact model over ``pool``, in two lexicographic phases.
 
@@ -287,6 +287,8 @@ def _exact(
 
     def params(share: float, progress=None) -> CpSatParams:
         left = max(0.2, deadline - time.perf_counter() - 0.05)
+        if deterministic:  # a work limit from the arguments only, never from the clock
+            left = max(0.2, det_seconds)
         return CpSatParams(
             time_limit=max(0.1, left * share), workers=workers, seed=seed,
             deterministic=deterministic, on_progress=progress,
