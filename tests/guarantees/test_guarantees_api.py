@@ -316,3 +316,20 @@ def test_coverage_conditions(client, as_user, db):
     name = "western_non_combat_air_defence_covered"
     holding = [line.holds(name, i) for i in range(12)]
     assert holding == [False] * 5 + [True] * 7  # from the ceasefire of 4 Jan 2027
+
+
+def test_bad_input_is_a_4xx_naming_the_field(client, as_user):
+    h = as_user("planner")
+    for path in ("sourcing", "what-if", "coverage", "sourcing/export", "charts/fill"):
+        r = client.get(f"/api/v1/guarantees/{path}", params={"week": "9999-12-31"}, headers=h)
+        assert r.status_code == 422 and r.json()["field"] == "week", (path, r.text)
+        r = client.get(f"/api/v1/guarantees/{path}", params={"scenario_id": 999999}, headers=h)
+        assert r.status_code == 404 and r.json()["field"] == "scenario_id"
+    r = client.post("/api/v1/guarantees/rounds", json={"week": "9999-12-31"}, headers=h)
+    assert r.status_code == 422 and r.json()["field"] == "week"
+    r = client.post(
+        "/api/v1/guarantees/contributions/999999/status",
+        json={"status": "confirmed", "version": 1},
+        headers=h,
+    )
+    assert r.status_code == 404

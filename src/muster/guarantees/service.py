@@ -47,6 +47,12 @@ from muster.weeks import monday
 
 PLANNERS = frozenset({"admin", "planner"})
 DATE_ORDER = ("confirmed_on", "deployed_on", "rotated_out_on")
+LAST_WEEK = dt.date(9999, 12, 6)  # the last Monday whose week (and the next) fits in a date
+
+
+def _check_week(week: dt.date) -> None:
+    if week > LAST_WEEK:
+        raise Invalid(f"week must be on or before {LAST_WEEK}", field="week")
 
 
 def _check_contribution(db_session: Session, values: dict[str, Any], row: Any) -> dict[str, Any]:
@@ -295,6 +301,7 @@ def week_input(
         raise Invalid(
             f"unknown basis '{basis}'; use promised, confirmed or deployed", field="basis"
         )
+    _check_week(week)
     scenario = scenarios.get_scenario(db_session=db_session, scenario_id=scenario_id)
     line = scenarios.timeline(db_session=db_session, scenario_id=scenario.id, start=week, weeks=1)
     reqs, contribs, subs = _load(db_session)
@@ -581,6 +588,10 @@ def coverage_truths(
     """Coverage conditions per week over a horizon, to merge into a scenario timeline's
     truths. Weeks with the same phase, truths and contributions in force share one solve.
     Contribution conditions are evaluated without coverage conditions (no cycles)."""
+    try:
+        _check_week(start + dt.timedelta(weeks=max(0, weeks - 1)))
+    except OverflowError as exc:
+        raise Invalid("the horizon runs past the last date", field="weeks") from exc
     scenario = scenarios.get_scenario(db_session=db_session, scenario_id=scenario_id)
     line = scenarios.timeline(
         db_session=db_session, scenario_id=scenario.id, start=start, weeks=weeks
