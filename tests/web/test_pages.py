@@ -632,3 +632,14 @@ def test_row_detail_shows_every_field_and_its_history(client, web, as_user):
     page = client.get(f"/training/pledges/{pledge['id']}")
     assert page.status_code == 200 and "<h2>History" not in page.text and ">Edit<" in page.text
     assert client.get("/training/pledges/new").status_code == 200
+
+
+def test_login_throttle_forgets_old_names():
+    from muster.web.core import LoginThrottle
+
+    throttle = LoginThrottle(limit=2, window=0.0)
+    throttle.MAX_KEYS = 3
+    for n in range(10):
+        throttle.failed((f"user-{n}", "ip"))
+    assert len(throttle._failures) <= 4
+    assert throttle.blocked_for(("user-9", "ip")) == 0

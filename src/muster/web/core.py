@@ -202,9 +202,17 @@ class LoginThrottle:
                 return 0
             return int(self.window - (now - times[0])) + 1
 
+    MAX_KEYS = 10_000
+
     def failed(self, key: tuple[str, str]) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
+            if len(self._failures) >= self.MAX_KEYS:  # forget names with no recent failure
+                for old in [
+                    k for k, t in self._failures.items() if not t or now - t[-1] > self.window
+                ]:
+                    del self._failures[old]
+            self._recent(key, now).append(now)
 
     def succeeded(self, key: tuple[str, str]) -> None:
         with self._lock:
