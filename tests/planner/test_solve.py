@@ -142,3 +142,14 @@ def test_progress_callback_reports_improvements() -> None:
     objs = [o for _w, o, _b in seen]
     assert objs == sorted(objs)
     assert plan.stats.objective_over_time[-1][1] == 50
+
+
+def test_deterministic_mode_on_a_benchmark_instance() -> None:
+    """LP diving and CP-SAT under work limits: same input, same plan, whatever the load."""
+    from benchmarks.planner import generate
+
+    problem = generate("S", 2)
+    a = solve(problem, time_limit=0.5, seed=5, deterministic=True)
+    b = solve(problem, time_limit=0.5, seed=5, deterministic=True)
+    assert validate(problem, a) == []
+    assert a.cohorts == b.cohorts

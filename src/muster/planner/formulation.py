@@ -79,6 +79,7 @@ class Formulation:
     z: dict[tuple[int, int], int] = field(default_factory=dict)
     u: int | None = None
     keep: dict[int, int] = field(default_factory=dict)  # candidate -> stability column
+    keep_avg: dict[int, float] = field(default_factory=dict)  # candidate -> previous avg size
     relaxed: bool = False
     fixed: Fixed = field(default_factory=Fixed)
     all_rows: bool = False  # keep rows that can never bind (their right-hand side may change)
@@ -102,7 +103,7 @@ def build(
     candidates: list[Candidate] | None = None,
     *,
     spread: bool = True,
-    previous_classes: dict[int, int] | None = None,
+    previous_classes: dict[int, tuple[int, int]] | None = None,
     fixed_min: dict[int, tuple[int, int]] | None = None,
     relaxed: bool = False,
     fixed: Fixed | None = None,
@@ -112,7 +113,7 @@ def build(
 ) -> Formulation:
     """The model over ``candidates`` (default: all), built in small named steps.
 
-    ``previous_classes`` maps a candidate to the classes the previous plan had there (adds a
+    ``previous_classes`` maps a candidate to the (classes, trainees) the previous plan had there (a
     stability reward); ``fixed_min`` maps a candidate to (classes, trainees) it must keep.
     ``relaxed`` builds the smaller LP form: no class columns, instructors ``ipc/class_size``
     per trainee (the same LP optimum, half the rows). ``fixed`` lowers the right-hand sides
@@ -192,6 +193,8 @@ def add_class_size_rows(f: Formulation) -> None:
     for k, c in enumerate(f.candidates):
         size = min(c.course.class_size, c.request.trainees, c.site.capacity)
         f.rows.add(("class", k), [f.y[k], f.x[k]], [1.0, -float(size)], -INF, 0.0)
+        # no empty classes (they never help, and would let the stability reward be gamed)
+        f.rows.add(("class_min", k), [f.x[k], f.y[k]], [1.0, -1.0], -INF, 0.0)
 
 
 def add_remainder_class_cuts(f: Formulation) -> None:
@@ -296,17 +299,21 @@ def add_instructor_rows(f: Formulation) -> None:
         f.rows.add(("pledges", p, w), cols, [1.0] * len(cols), -INF, max(0, cap))
 
 
-def add_stability_columns(f: Formulation, previous_classes: dict[int, int]) -> None:
-    """Reward classes kept where the previous plan had them: keep <= x, keep <= previous."""
+def add_stability_columns(f: Formulation, previous_classes: dict[int, tuple[int, int]]) -> None:
+    """Reward classes kept where the previous plan had them.
+
+    keep <= previous classes, keep <= x, and kept classes hold at least the previous
+    average size (keep * avg <= y), so the reward cannot be earned with empty classes.
+    """
     pos = {c.index: k for k, c in enumerate(f.candidates)}
-    for ci, n in sorted(previous_classes.items()):
+    for ci, (n, trainees) in sorted(previous_classes.items()):
         k = pos.get(ci)
         if k is None or n <= 0:
             continue
         col = f.add_col(("keep", k), 0, n, True, 0.0, STABILITY_WEIGHT)
         f.keep[k] = col
-        if f.relaxed:
-            cs = float(f.candidates[k].course.class_size)
-            f.rows.add(("keep", k), [col, f.y[k]], [cs, -1.0], -INF, 0.0)
-        else:
+        avg = float(trainees // n)
+        f.keep_avg[k] = avg
+        f.rows.add(("keep_size", k), [col, f.y[k]], [avg, -1.0], -INF, 0.0)
+        if not f.relaxed:
             f.rows.add(("keep", k), [col, f.x[k]], [1.0, -1.0], -INF, 0.0)

@@ -259,18 +259,22 @@ def _reduced(idx, flp, lp_values, plan, pins: PinSet, previous: Plan | None) -> 
     return [idx.candidates[i] for i in sorted(keep)]
 
 
-def _previous_classes(idx: ProblemIndex, previous: Plan | None, pins: PinSet) -> dict[int, int]:
+def _previous_classes(
+    idx: ProblemIndex, previous: Plan | None, pins: PinSet
+) -> dict[int, tuple[int, int]]:
+    """Candidate -> (classes, trainees) of the previous plan there (whole pins excluded)."""
     if previous is None:
         return {}
     fixed = {c.id for c in pins.fixed}
-    out: dict[int, int] = defaultdict(int)
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for c in previous.cohorts:
         if c.id in fixed:
             continue
         cand = idx.candidate_at.get((c.request, c.site, c.start_week))
         if cand is not None:
-            out[cand.index] += 1
-    return dict(out)
+            out[cand.index][0] += 1
+            out[cand.index][1] += c.trainees
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 def _exact(
