@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         default=150_000_000_000 * 100, description="SAFE loan envelope (default EUR 150bn)."
     )
     max_request_bytes: int = 5 * 1024 * 1024
+    token_ttl_hours: int = Field(
+        default=24 * 30, ge=1, description="API and session tokens expire after this long"
+    )
     run_jobs: bool = Field(default=True, description="Run plan solves in this server process")
     max_parallel_solves: int = Field(default=1, ge=1, le=16)
 

@@ -242,3 +242,22 @@ def test_security_headers(client):
     assert r.status_code == 200
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_expired_token_is_refused(client, db, monkeypatch):
+    import datetime as dt
+
+    from muster.auth.models import ApiToken
+    from muster.config import get_settings
+
+    r = client.post(
+        "/api/v1/auth/token", json={"username": "observer", "password": "demo-password-1"}
+    )
+    h = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert client.get("/api/v1/auth/me", headers=h).status_code == 200
+    monkeypatch.setattr(get_settings(), "token_ttl_hours", 1)
+    for row in db.query(ApiToken).all():
+        row.created_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    db.commit()
+    r = client.get("/api/v1/auth/me", headers=h)
+    assert r.status_code == 401 and "expired" in r.json()["detail"]

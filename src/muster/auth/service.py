@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from muster.audit import service as audit
 from muster.auth.models import ROLES, ApiToken, User
 from muster.auth.principal import Principal
+from muster.config import get_settings
 from muster.db import utcnow
 from muster.errors import Conflict, Invalid, NotFound, Unauthorized
 from muster.reference.models import Nation
@@ -164,10 +166,22 @@ def principal_for_token(*, db_session: Session, token: str) -> Principal:
     row = db_session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None:
         raise Unauthorized("invalid or revoked token")
+    if _expired(row.created_at):
+        raise Unauthorized("token expired; log in again")
     user = db_session.get(User, row.user_id)
     if user is None or not user.active:
         raise Unauthorized("user disabled")
     return principal_of(user)
+
+
+def _expired(created_at: dt.datetime | None) -> bool:
+    """Tokens live MUSTER_TOKEN_TTL_HOURS (default 30 days) from their issue."""
+    if created_at is None:
+        return False
+    if created_at.tzinfo is None:  # SQLite hands back naive UTC
+        created_at = created_at.replace(tzinfo=dt.UTC)
+    ttl = dt.timedelta(hours=get_settings().token_ttl_hours)
+    return utcnow() - created_at > ttl
 
 
 def list_users(*, db_session: Session) -> list[User]:
