@@ -288,3 +288,78 @@ def cohort_gantt(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         margin={"l": 200, "r": 16, "t": 40, "b": 40},
         legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"},
     )
+
+
+SITE_COLOURS = {True: UKRAINE, False: BLUE}
+
+
+def plan_gantt(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A plan's cohorts per site: one bar per cohort, Ukrainian sites red, EU sites blue."""
+    fig = go.Figure()
+    for in_ukraine, label in ((False, "EU site"), (True, "site in Ukraine")):
+        picked = [r for r in rows if r["in_ukraine"] == in_ukraine]
+        if not picked:
+            continue
+        fig.add_trace(
+            go.Bar(
+                y=[r["site"] for r in picked],
+                base=[r["start"].isoformat() for r in picked],
+                x=[(r["end"] - r["start"]).days * 86_400_000 for r in picked],
+                orientation="h",
+                name=label,
+                marker_color=SITE_COLOURS[in_ukraine],
+                marker_line={"color": "#ffffff", "width": 1},
+                customdata=[
+                    [r["course"], r["trainees"], r["start"].isoformat(), r["end"].isoformat()]
+                    for r in picked
+                ],
+                hovertemplate=(
+                    "%{customdata[0]} · %{customdata[1]} trainees"
+                    "<br>%{customdata[2]} → %{customdata[3]}<extra>%{y}</extra>"
+                ),
+            )
+        )
+    sites = {r["site"] for r in rows}
+    return _fig(
+        fig,
+        "Cohorts per site",
+        barmode="overlay",
+        height=max(240, 90 + 34 * len(sites)),
+        xaxis={"type": "date"},
+        yaxis={"autorange": "reversed", "categoryorder": "category ascending"},
+        margin={"l": 200, "r": 16, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"},
+    )
+
+
+def solve_progress(progress: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Objective and bound of a running solve over wall time."""
+    fig = go.Figure()
+    wall = [p[0] for p in progress]
+    fig.add_trace(
+        go.Scatter(
+            x=wall,
+            y=[p[1] for p in progress],
+            mode="lines+markers",
+            name="objective",
+            line={"color": BLUE, "width": 2},
+        )
+    )
+    bounds = [(p[0], p[2]) for p in progress if len(p) > 2 and p[2] is not None]
+    if bounds:
+        fig.add_trace(
+            go.Scatter(
+                x=[b[0] for b in bounds],
+                y=[b[1] for b in bounds],
+                mode="lines",
+                name="bound",
+                line={"color": GREY, "width": 2, "dash": "dot"},
+            )
+        )
+    return _fig(
+        fig,
+        "Objective and bound",
+        height=240,
+        xaxis={"title": {"text": "seconds"}},
+        legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+    )

@@ -1,0 +1,265 @@
+"""Plan and Monte Carlo pages: run forms, live progress, result, approve, repair, recommend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from muster.auth.principal import Principal
+from muster.scenarios import runs
+from muster.training import plans
+from tests.web.test_pages import csrf_of, login
+
+START = dt.date(2026, 11, 30)
+
+
+@pytest.fixture
+def web(client):
+    def as_(username: str) -> str:
+        client.cookies.clear()
+        r = login(client, username)
+        assert r.status_code == 303, r.text
+        return csrf_of(client.get("/").text)
+
+    return as_
+
+
+PLANNER = Principal(username="planner", role="planner")
+
+
+@pytest.fixture
+def solved(db):
+    """A solved (not yet approved) plan, stored as the job runner would."""
+    plan = plans.create(
+        db_session=db,
+        principal=PLANNER,
+        scenario_id=None,
+        start=START,
+        weeks=16,
+        time_limit=2,
+        seed=1,
+        deterministic=True,
+    )
+    plans.finish(db_session=db, plan=plan, result=plans.solve_stored(plan))
+    return plan
+
+
+def test_plans_page_for_every_role(client, web, solved):
+    for user in ("admin", "planner", "observer", "liaison", "latvia"):
+        web(user)
+        r = client.get("/plans")
+        assert r.status_code == 200, user
+        assert f'href="/plans/{solved.id}"' in r.text
+        assert ('action="/plans"' in r.text) == (user in ("admin", "planner")), user
+        page = client.get(f"/plans/{solved.id}")
+        assert page.status_code == 200
+        assert 'id="chart-gantt"' in page.text and 'data-testid="unmet"' in page.text
+        may = user in ("admin", "planner")
+        assert ("/approve" in page.text) == may, user
+        assert ("/repair" in page.text) == may, user
+    assert 'href="/plans"' in page.text and 'href="/montecarlo"' in page.text
+
+
+def test_run_a_plan_queues_it_and_shows_live_progress(client, web):
+    token = web("planner")
+    form = {
+        "csrf_token": token,
+        "scenario_id": "",
+        "start": START.isoformat(),
+        "weeks": "12",
+        "time_limit": "2",
+        "seed": "3",
+        "deterministic": "on",
+    }
+    r = client.post("/plans", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    page = client.get(url)
+    assert "queued" in page.text
+    assert f'hx-get="{url}/progress"' in page.text and 'hx-trigger="every 1s"' in page.text
+    partial = client.get(url + "/progress", headers={"HX-Request": "true"})
+    assert partial.status_code == 200 and 'id="plan-progress"' in partial.text
+    # cancel it
+    r = client.post(url + "/cancel", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "cancelled" in client.get(url).text
+    # a finished plan answers the poll with a refresh
+    done = client.get(url + "/progress", headers={"HX-Request": "true"})
+    assert done.status_code == 204 and done.headers["HX-Refresh"] == "true"
+
+
+def test_run_form_errors_are_shown_beside_the_field(client, web):
+    token = web("planner")
+    form = {
+        "csrf_token": token,
+        "start": START.isoformat(),
+        "weeks": "900",
+        "time_limit": "2",
+        "seed": "x",
+    }
+    r = client.post("/plans", data=form)
+    assert r.status_code == 422
+    assert "a number is needed" in r.text
+    form["seed"] = "1"
+    r = client.post("/plans", data=form)
+    assert r.status_code == 422 and 'data-testid="error-weeks"' in r.text
+    assert "1 to 260 weeks" in r.text and 'value="900"' in r.text
+
+
+def test_nation_and_observer_may_not_run_or_approve(client, web, solved, db):
+    for user in ("latvia", "observer", "liaison"):
+        token = web(user)
+        form = {
+            "csrf_token": token,
+            "start": START.isoformat(),
+            "weeks": "4",
+            "time_limit": "1",
+            "seed": "1",
+        }
+        assert client.post("/plans", data=form).status_code == 403
+        r = client.post(
+            f"/plans/{solved.id}/approve", data={"csrf_token": token, "version": solved.version}
+        )
+        assert r.status_code == 403
+        r = client.post(
+            f"/plans/{solved.id}/repair", data={"csrf_token": token, "breach_week": "2027-01-04"}
+        )
+        assert r.status_code == 403
+    db.refresh(solved)
+    assert solved.status == "done"
+
+
+def test_new_forms_refuse_posts_without_csrf(client, web, solved):
+    web("planner")
+    for url, data in (
+        ("/plans", {"start": START.isoformat(), "weeks": "4", "time_limit": "1", "seed": "1"}),
+        (f"/plans/{solved.id}/approve", {"version": str(solved.version)}),
+        (f"/plans/{solved.id}/cancel", {}),
+        (f"/plans/{solved.id}/repair", {"breach_week": "2027-01-04"}),
+        (f"/plans/{solved.id}/recommend", {"course_code": "BASIC", "trainees": "10"}),
+        ("/montecarlo", {"draws": "100", "seed": "1"}),
+        ("/montecarlo/1/cancel", {}),
+    ):
+        for token in (None, "wrong"):
+            body = dict(data, csrf_token=token) if token else data
+            r = client.post(url, data=body, follow_redirects=False)
+            assert r.status_code == 403, (url, token)
+
+
+def test_approve_then_a_stale_approve_shows_the_conflict(client, web, solved):
+    token = web("planner")
+    form = {"csrf_token": token, "version": str(solved.version)}
+    r = client.post(f"/plans/{solved.id}/approve", data=form)
+    assert r.status_code == 200 and "approved" in r.text
+    r = client.post(f"/plans/{solved.id}/approve", data=form)
+    assert r.status_code == 200
+    assert "changed by someone else meanwhile" in r.text
+    cohorts = client.get("/training/cohorts").text
+    assert "planned" in cohorts
+
+
+def test_diff_against_the_approved_plan_and_export(client, web, solved, db):
+    token = web("planner")
+    client.post(
+        f"/plans/{solved.id}/approve", data={"csrf_token": token, "version": solved.version}
+    )
+    again = plans.create(
+        db_session=db,
+        principal=PLANNER,
+        scenario_id=None,
+        start=START,
+        weeks=16,
+        time_limit=2,
+        seed=1,
+        deterministic=True,
+    )
+    plans.finish(db_session=db, plan=again, result=plans.solve_stored(again))
+    page = client.get(f"/plans/{again.id}").text
+    n = len(solved.result["cohorts"])
+    assert f"{n} kept · 0 moved · 0 added · 0 removed" in page
+    csv = client.get(f"/plans/{again.id}/export?format=csv")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert len(csv.text.strip().splitlines()) == n + 1
+    xlsx = client.get(f"/plans/{again.id}/export?format=xlsx")
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_repair_after_a_breach_makes_a_new_plan_with_its_diff(client, web, solved):
+    token = web("planner")
+    r = client.post(
+        f"/plans/{solved.id}/repair",
+        data={"csrf_token": token, "breach_week": "2027-01-04"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"]).text
+    assert f'repairs <a href="/plans/{solved.id}">plan {solved.id}</a>' in page
+    assert f'<a href="/plans/{solved.id}">plan {solved.id}</a></h2>' in page  # diff against it
+    bad = client.post(
+        f"/plans/{solved.id}/repair", data={"csrf_token": token, "breach_week": "2030-01-07"}
+    )
+    assert bad.status_code == 422 and "outside the plan" in bad.text
+
+
+def test_recommend_lists_options_with_site_names(client, web, solved):
+    token = web("liaison")
+    form = {
+        "csrf_token": token,
+        "course_code": "BASIC",
+        "trainees": "40",
+        "earliest_start": START.isoformat(),
+        "latest_end": (START + dt.timedelta(weeks=15)).isoformat(),
+        "priority": "5",
+    }
+    r = client.post(f"/plans/{solved.id}/recommend", data=form)
+    assert r.status_code == 200, r.text
+    assert 'data-testid="recommendations"' in r.text
+    sites = {s["name"] for s in solved.inputs["sites"]}
+    assert any(name in r.text for name in sites)
+    form["trainees"] = "lots"
+    r = client.post(f"/plans/{solved.id}/recommend", data=form)
+    assert r.status_code == 422 and 'data-testid="error-trainees"' in r.text
+
+
+def test_montecarlo_form_queue_and_result(client, web, db):
+    token = web("observer")
+    page = client.get("/montecarlo")
+    assert page.status_code == 200 and 'action="/montecarlo"' not in page.text
+    token = web("latvia")
+    assert client.post("/montecarlo", data={"csrf_token": token, "draws": "10"}).status_code == 403
+    token = web("planner")
+    page = client.get("/montecarlo").text
+    assert 'name="weekly_probability" value="0.03"' in page
+    form = {
+        "csrf_token": token,
+        "draws": "2000",
+        "seed": "7",
+        "weekly_probability": "0.05",
+        "p_never": "0.2",
+        "weekly_hazard": "0.01",
+        "wait_weeks": "10",
+        "proactive_weeks": "3",
+        "horizon_weeks": "104",
+    }
+    bad = client.post("/montecarlo", data=dict(form, p_never="2"))
+    assert bad.status_code == 422 and 'data-testid="error-p_never"' in bad.text
+    r = client.post("/montecarlo", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    run_id = int(url.rsplit("/", 1)[1])
+    row = runs.get(db_session=db, id=run_id)
+    assert row.config["ceasefire"]["weekly_probability"] == 0.05
+    assert row.config["policies"][0]["lead_weeks"] == 10
+    assert 'hx-trigger="every 1s"' in client.get(url).text
+    # run it as the job runner would
+    row.result = runs.execute(row)
+    row.status = "done"
+    db.commit()
+    page = client.get(url).text
+    assert 'id="chart-difference"' in page and 'data-testid="mc-summary"' in page
+    assert "seed <strong>7</strong>" in page and "&#34;weekly_hazard&#34;: 0.01" in page
+    data = json.loads(client.get(url + "/download").text)
+    assert data["seed"] == 7 and data["config"]["breach"]["weekly_hazard"] == 0.01
+    assert "summaries" in data["result"] and "figures" not in data["result"]
