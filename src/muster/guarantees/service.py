@@ -303,7 +303,9 @@ def week_input(
         )
     _check_week(week)
     scenario = scenarios.get_scenario(db_session=db_session, scenario_id=scenario_id)
-    line = scenarios.timeline(db_session=db_session, scenario_id=scenario.id, start=week, weeks=1)
+    line = scenarios.timeline(
+        db_session=db_session, scenario_id=scenario.id, start=week, weeks=1, with_coverage=False
+    )
     reqs, contribs, subs = _load(db_session)
     return _week_input(
         scenario=scenario,
@@ -594,7 +596,11 @@ def coverage_truths(
         raise Invalid("the horizon runs past the last date", field="weeks") from exc
     scenario = scenarios.get_scenario(db_session=db_session, scenario_id=scenario_id)
     line = scenarios.timeline(
-        db_session=db_session, scenario_id=scenario.id, start=start, weeks=weeks
+        db_session=db_session,
+        scenario_id=scenario.id,
+        start=start,
+        weeks=weeks,
+        with_coverage=False,
     )
     reqs, contribs, subs = _load(db_session)
     names = sorted(coverage_condition_names(db_session))
@@ -628,18 +634,12 @@ def timeline_with_coverage(
     """A scenario timeline whose truths also hold the `<zone>_air_defence_covered`
     conditions, so a site condition such as `western_non_combat_air_defence_covered` can be
     evaluated with `Timeline.holds`."""
-    line = scenarios.timeline(
-        db_session=db_session, scenario_id=scenario_id, start=start, weeks=weeks
-    )
-    extra = coverage_truths(
-        db_session=db_session, scenario_id=line.scenario_id, start=start, weeks=weeks
-    )
-    return scenarios.Timeline(
-        scenario_id=line.scenario_id,
-        start=line.start,
-        weeks=line.weeks,
-        phases=line.phases,
-        truths={**line.truths, **extra},
+    return scenarios.timeline(
+        db_session=db_session,
+        scenario_id=scenario_id,
+        start=start,
+        weeks=weeks,
+        with_coverage=True,
     )
 
 

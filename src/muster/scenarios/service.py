@@ -39,8 +39,11 @@ PLANNERS = frozenset({"admin", "planner"})
 def known_condition_names(db_session: Session) -> set[str]:
     """Built-in names and every condition stored in the database (`site_<slug>_cleared`
     names are accepted by pattern)."""
+    from muster.guarantees.service import coverage_condition_names
+
     names = set(cond.BUILTIN_CONDITIONS)
     names.update(db_session.scalars(select(Condition.name)).all())
+    names.update(coverage_condition_names(db_session))
     return names
 
 
@@ -198,12 +201,15 @@ def timeline(
     start: dt.date,
     weeks: int,
     extra_events: tuple[tuple[dt.date, str], ...] = (),
+    with_coverage: bool | None = None,
 ) -> Timeline:
     """Phases and condition truths per week of a scenario, from its events.
 
     A condition starts from its current truth and changes at each of the scenario's
     condition events; `extra_events` (date, phase) are added to the scenario's phase events;
-    `site_<slug>_cleared` conditions without a row count as false.
+    `site_<slug>_cleared` conditions without a row count as false. Coverage conditions
+    (`<zone>_air_defence_covered`, from the guarantees sourcing of each week) are added when
+    `with_coverage`, or by default when a site or pledge condition names one.
     """
     scenario = get_scenario(db_session=db_session, scenario_id=scenario_id)
     start = monday(start)
@@ -234,12 +240,43 @@ def timeline(
         first = max(0, (change.date - start).days // 7)
         for i in range(first, weeks):
             column[i] = change.holds
-    return Timeline(
+    line = Timeline(
         scenario_id=scenario.id,
         start=start,
         weeks=week_dates,
         phases=tuple(phase_list),
         truths={k: tuple(v) for k, v in truths.items()},
+    )
+    if with_coverage is None:
+        with_coverage = _coverage_used(db_session)
+    if not with_coverage:
+        return line
+    from muster.guarantees.service import coverage_truths
+
+    extra = coverage_truths(
+        db_session=db_session, scenario_id=line.scenario_id, start=start, weeks=weeks
+    )
+    return Timeline(
+        scenario_id=line.scenario_id,
+        start=line.start,
+        weeks=line.weeks,
+        phases=line.phases,
+        truths={**line.truths, **extra},
+    )
+
+
+def _coverage_used(db_session: Session) -> bool:
+    """Whether any site or pledge condition names a coverage condition."""
+    from muster.training.models import Pledge, Site
+
+    pattern = "%_air_defence_covered%"
+    return bool(
+        db_session.scalar(select(Site.id).where(Site.condition.like(pattern)).limit(1))
+        or db_session.scalar(
+            select(Pledge.id)
+            .where(Pledge.condition.like(pattern) | Pledge.ukraine_condition.like(pattern))
+            .limit(1)
+        )
     )
 
 
