@@ -263,3 +263,57 @@ def test_montecarlo_form_queue_and_result(client, web, db):
     data = json.loads(client.get(url + "/download").text)
     assert data["seed"] == 7 and data["config"]["breach"]["weekly_hazard"] == 0.01
     assert "summaries" in data["result"] and "figures" not in data["result"]
+
+
+def test_contingencies_prepare_propose_activate(client, web, db):
+    from muster.scenarios import contingency
+
+    token = web("observer")
+    page = client.get("/scenarios/contingencies")
+    assert page.status_code == 200 and 'action="/scenarios/contingencies"' not in page.text
+    assert 'href="/scenarios/contingencies"' in client.get("/scenarios").text
+    assert client.post("/scenarios/contingencies", data={"csrf_token": token}).status_code == 403
+    token = web("planner")
+    assert client.post("/scenarios/contingencies", data={}).status_code == 403  # no CSRF
+    today = dt.date.today()
+    trigger = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=4)
+    form = {
+        "csrf_token": token,
+        "scenario_id": "",
+        "trigger_phase": "ceasefire",
+        "trigger_week": "2020-01-06",
+        "weeks": "12",
+        "time_limit": "2",
+    }
+    bad = client.post("/scenarios/contingencies", data=form)
+    assert bad.status_code == 422 and 'data-testid="error-trigger_week"' in bad.text
+    form["trigger_week"] = trigger.isoformat()
+    r = client.post("/scenarios/contingencies", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    row = contingency.list_all(db_session=db)[-1]
+    assert f"plan {row.plan_id}" in client.get("/scenarios/contingencies").text
+    # solve its plan as the runner would, record the trigger event: it is proposed
+    plan = plans.get(db_session=db, id=row.plan_id)
+    plans.finish(db_session=db, plan=plan, result=plans.solve_stored(plan))
+    web("planner")
+    token = csrf_of(client.get("/scenarios").text)
+    r = client.post(
+        f"/scenarios/{row.scenario_id}/events",
+        data={"csrf_token": token, "date": trigger.isoformat(), "phase": "ceasefire"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = client.get("/scenarios/contingencies").text
+    assert f'action="/scenarios/contingencies/{row.id}/activate"' in page
+    stale = client.post(
+        f"/scenarios/contingencies/{row.id}/activate",
+        data={"csrf_token": token, "version": str(row.version + 5)},
+    )
+    assert "Not activated" in stale.text
+    ok = client.post(
+        f"/scenarios/contingencies/{row.id}/activate",
+        data={"csrf_token": token, "version": str(row.version)},
+    )
+    assert "activated" in ok.text
+    db.refresh(row)
+    assert row.status == "active"
