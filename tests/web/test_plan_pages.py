@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
@@ -317,3 +318,47 @@ def test_contingencies_prepare_propose_activate(client, web, db):
     assert "activated" in ok.text
     db.refresh(row)
     assert row.status == "active"
+
+
+def test_envelope_page_with_rule_selector(client, web):
+    web("latvia")
+    r = client.get("/procurement/envelope")
+    assert r.status_code == 200 and 'id="chart-envelope"' in r.text
+    assert 'data-testid="envelope"' in r.text and "pro rata" in r.text
+    part = client.get(
+        "/procurement/envelope?rule=priority_first",
+        headers={"HX-Request": "true", "HX-Target": "envelope-body"},
+    )
+    assert part.status_code == 200 and "<html" not in part.text and "priority first" in part.text
+    assert 'href="/procurement/envelope"' in client.get("/procurement").text
+
+
+def test_loan_schedule_page_and_xlsx(client, web, db):
+    from muster.procurement import service
+
+    web("observer")
+    nation = next(
+        a.nation for a in service.allocate_envelope(db_session=db).allocations if a.allocated_cents
+    )
+    r = client.get(f"/procurement/loans/{nation}")
+    assert r.status_code == 200 and 'data-testid="schedule"' in r.text
+    assert len(re.findall(r"<tr><td class=\"num\">", r.text)) >= 45  # 45 annual periods
+    x = client.get(f"/procurement/loans/{nation}/schedule.xlsx")
+    assert x.status_code == 200 and x.content[:2] == b"PK"
+    bad = client.get(f"/procurement/loans/{nation}?annual_rate=lots")
+    assert bad.status_code == 422 and 'data-testid="error-annual_rate"' in bad.text
+    none = client.get("/procurement/loans/ZZ")
+    assert none.status_code == 422 and "no allocated loan" in none.text
+
+
+def test_aggregation_page_and_eligibility_on_the_detail_page(client, web, as_user):
+    web("estonia")
+    r = client.get("/procurement/aggregation?time_limit=1")
+    assert r.status_code == 200, r.text
+    assert 'data-testid="methods"' in r.text and 'data-testid="proposals"' in r.text
+    assert r.text.count("data-figure=") == 2
+    jp = client.get("/api/v1/joint-procurements", headers=as_user("planner")).json()["items"][0]
+    page = client.get(f"/procurement/joint-procurements/{jp['id']}")
+    assert page.status_code == 200 and 'data-testid="eligibility"' in page.text
+    assert "SAFE eligibility" in page.text
+    assert 'data-testid="eligibility"' not in client.get("/procurement/needs/1").text

@@ -363,3 +363,47 @@ def solve_progress(progress: Sequence[Sequence[Any]]) -> dict[str, Any]:
         xaxis={"title": {"text": "seconds"}},
         legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
     )
+
+
+def envelope_allocation(result: Any, names: dict[str, str]) -> dict[str, Any]:
+    """Requested against allocated per nation (€ bn) under one allocation rule."""
+    rows = list(result.allocations)
+    fig = go.Figure()
+    for label, key, colour in (
+        ("requested", "requested_cents", GREY),
+        ("allocated", "allocated_cents", BLUE),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=[a.nation for a in rows],
+                y=[getattr(a, key) / 100 / 1e9 for a in rows],
+                name=label,
+                marker_color=colour,
+                text=[names.get(a.nation, a.nation) for a in rows],
+                textposition="none",
+                hovertemplate="%{text}: € %{y:.2f} bn " + label + "<extra></extra>",
+            )
+        )
+    return _fig(
+        fig,
+        f"Envelope allocation per nation ({result.rule.value.replace('_', ' ')}, € bn)",
+        barmode="group",
+        yaxis={"ticksuffix": " bn"},
+        legend={"orientation": "h", "y": 1.1, "x": 1, "xanchor": "right"},
+    )
+
+
+def savings_bars(savings: dict[str, int], title: str, names: dict[str, str]) -> dict[str, Any]:
+    """Savings of the proposed joint procurements (€ m) per nation or per area."""
+    keys = list(savings)
+    fig = go.Figure(
+        go.Bar(
+            x=keys,
+            y=[savings[k] / 100 / 1e6 for k in keys],
+            text=[names.get(k, k) for k in keys],
+            textposition="none",
+            marker_color=GREEN,
+            hovertemplate="%{text}: € %{y:,.1f} m<extra></extra>",
+        )
+    )
+    return _fig(fig, title, yaxis={"ticksuffix": " m"})

@@ -364,7 +364,17 @@ def detail(
         lookups=_lookups(db_session, view, all_fields=True),
         may_edit=may_edit_row(principal, view, row),
         history=history,
+        eligibility=_eligibility(db_session, view, row),
     )
+
+
+def _eligibility(db_session: Session, view: TableView, row: Any) -> Any:
+    """The SAFE rules checked on a joint procurement (None for other tables)."""
+    if view.resource.name != "joint-procurements":
+        return None
+    from muster.procurement import service as procurement_service
+
+    return procurement_service.check_joint_procurement(db_session=db_session, id=row.id)
 
 
 def _version(form: FormData) -> int:
