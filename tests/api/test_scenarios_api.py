@@ -110,23 +110,45 @@ def test_site_waiting_for_air_defence_coverage(client, as_user):
     contributions: a shortfall in guarantees keeps the site shut."""
     h = as_user("planner")
     what_if = _scenario(client, h, "Ceasefire next month")
-    r = client.post("/api/v1/sites", headers=h, json={
-        "name": "Rivne", "host_nation": "UA", "in_ukraine": True, "latitude": 50.62,
-        "longitude": 26.25, "weekly_capacity": 300, "course_codes": ["BASIC"],
-        "condition": "phase >= ceasefire and western_non_combat_air_defence_covered",
-        "zone": "western_non_combat"})
+    r = client.post(
+        "/api/v1/sites",
+        headers=h,
+        json={
+            "name": "Rivne",
+            "host_nation": "UA",
+            "in_ukraine": True,
+            "latitude": 50.62,
+            "longitude": 26.25,
+            "weekly_capacity": 300,
+            "course_codes": ["BASIC"],
+            "condition": "phase >= ceasefire and western_non_combat_air_defence_covered",
+            "zone": "western_non_combat",
+        },
+    )
     assert r.status_code == 201, r.text
 
     def rivne():
-        rows = client.get(f"/api/v1/scenarios/{what_if['id']}/readiness",
-                          params={"today": "2026-11-30", "weeks": 20}, headers=h).json()
+        rows = client.get(
+            f"/api/v1/scenarios/{what_if['id']}/readiness",
+            params={"today": "2026-11-30", "weeks": 20},
+            headers=h,
+        ).json()
         return next(s for s in rows if s["site"] == "Rivne")
 
     before = rivne()
     assert before["first_open_week"] is None  # the demo offers 4 of the 6 batteries needed
-    r = client.post("/api/v1/contributions", headers=h, json={
-        "nation": "PL", "kind": "air_defence", "capability": "air_defence_battery",
-        "quantity": 2, "unit": "batteries", "zones": ["western_non_combat"],
-        "condition": "phase >= ceasefire"})
+    r = client.post(
+        "/api/v1/contributions",
+        headers=h,
+        json={
+            "nation": "PL",
+            "kind": "air_defence",
+            "capability": "air_defence_battery",
+            "quantity": 2,
+            "unit": "batteries",
+            "zones": ["western_non_combat"],
+            "condition": "phase >= ceasefire",
+        },
+    )
     assert r.status_code == 201, r.text
     assert rivne()["first_open_week"] == "2027-01-04"
