@@ -362,3 +362,50 @@ def test_aggregation_page_and_eligibility_on_the_detail_page(client, web, as_use
     assert page.status_code == 200 and 'data-testid="eligibility"' in page.text
     assert "SAFE eligibility" in page.text
     assert 'data-testid="eligibility"' not in client.get("/procurement/needs/1").text
+
+
+def test_sourcing_rounds_issue_decide_close(client, web, db):
+    from muster.guarantees import service as guarantee_service
+
+    token = web("latvia")
+    page = client.get("/guarantees/rounds")
+    assert page.status_code == 200 and 'action="/guarantees/rounds"' not in page.text
+    assert client.post("/guarantees/rounds", data={"csrf_token": token}).status_code == 403
+    assert 'href="/guarantees/rounds"' in client.get("/guarantees").text
+    token = web("planner")
+    assert client.post("/guarantees/rounds", data={"week": "2027-05-03"}).status_code == 403
+    bad = client.post(
+        "/guarantees/rounds",
+        data={"csrf_token": token, "week": "2027-05-03", "closes_on": "2020-01-01"},
+    )
+    assert bad.status_code == 422 and 'data-testid="error-closes_on"' in bad.text
+    r = client.post(
+        "/guarantees/rounds",
+        data={"csrf_token": token, "week": "2027-05-03", "basis": "promised"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    out = guarantee_service.list_rounds(db_session=db)[0]
+    assert out["status"] == "open"
+    page = client.get("/guarantees/rounds").text
+    assert f'data-testid="round-{out["number"]}"' in page
+    if out["gaps"]:
+        gap = out["gaps"][0]
+        url = f"/guarantees/rounds/{out['id']}/gaps/{gap.id}"
+        form = {"csrf_token": token, "version": gap.version, "decision": "accepted"}
+        assert "accepted." in client.post(url, data=form).text
+        stale = client.post(url, data=dict(form, decision="ask_again"))
+        assert "Not saved" in stale.text and "changed by someone else" in stale.text
+    close = f"/guarantees/rounds/{out['id']}/close"
+    assert (
+        "Round closed"
+        in client.post(close, data={"csrf_token": token, "version": out["version"]}).text
+    )
+    assert guarantee_service.get_round(db_session=db, id=out["id"])["status"] == "closed"
+
+
+def test_what_if_page(client, web):
+    web("observer")
+    r = client.get("/guarantees/what-if?week=2027-05-03")
+    assert r.status_code == 200, r.text
+    assert 'data-testid="what-if"' in r.text and "fill rate now" in r.text
