@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import charts_drawn, login, shot
+from tests.browser.conftest import SHOTS, charts_drawn, login, shot
 
 pytestmark = pytest.mark.browser
 SLOW = 180_000
@@ -33,6 +33,7 @@ def test_planner_runs_a_plan_sees_the_gantt_and_approves_it(page):
     assert page.locator("[data-testid=plan-status]").first.inner_text() == "done"
     assert page.locator("[data-testid=unmet] tbody tr").count() >= 1
     shot(page, "plan-result")
+    page.screenshot(path=str(SHOTS / "plan-result-top.png"))
     page.click("button:has-text('Approve plan')")
     page.wait_for_selector("text=approved; its cohorts are now the planned cohorts")
     assert page.locator("[data-testid=plan-status]").first.inner_text() == "approved"
@@ -65,3 +66,32 @@ def test_montecarlo_small_run_draws_its_charts(page):
     assert page.locator("[data-testid=mc-summary] tbody tr").count() >= 6
     assert "seed 11" in page.locator("[data-testid=reproduce]").inner_text()
     shot(page, "montecarlo-run")
+
+
+NEW_PAGES = (
+    "/scenarios/contingencies",
+    "/procurement/envelope",
+    "/procurement/aggregation?time_limit=1",
+    "/procurement/joint-procurements/1",
+    "/guarantees/rounds",
+    "/guarantees/what-if",
+)
+
+
+def test_planner_visits_the_new_pages(page):
+    login(page, "planner")
+    for url in NEW_PAGES:
+        page.goto(url)
+        assert page.locator("h1").count() == 1, url
+        charts_drawn(page)
+        shot(page, url.split("?")[0].strip("/").replace("/", "_"))
+    page.goto("/procurement/envelope")
+    page.select_option("#rule", "priority_first")
+    page.wait_for_function(
+        "() => (document.querySelector('#chart-envelope .gtitle') || {}).textContent"
+        "?.includes('priority first')"
+    )
+    charts_drawn(page)
+    page.click("table[data-testid=envelope] >> text=schedule →")
+    page.wait_for_selector("[data-testid=schedule]")
+    shot(page, "procurement_loan_schedule")

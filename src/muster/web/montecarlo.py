@@ -157,9 +157,15 @@ def _metric_label(metric: str) -> str:
     return mc.METRICS[metric][0] if metric in mc.METRICS else metric.replace("_", " ")
 
 
+def _sized(figure: dict[str, Any], height: int) -> dict[str, Any]:
+    """A stored figure with a height (the stored ones leave it to the container)."""
+    layout = {"height": height, **figure.get("layout", {})}
+    return {**figure, "layout": layout}
+
+
 def _run_context(principal: Principal, run: MonteCarloRun) -> dict[str, Any]:
     result = run.result or {}
-    figures = result.get("figures", {})
+    figures = {k: _sized(v, 340) for k, v in result.get("figures", {}).items()}
     progress = run.progress if isinstance(run.progress, list) and len(run.progress) == 2 else None
     return {
         "nav": "montecarlo",
