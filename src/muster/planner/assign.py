@@ -224,7 +224,7 @@ def values_from_plan(f: Formulation, plan: Plan) -> list[int] | None:
         vals[f.u] = max(int(f.col_lower[f.u]), min(100, peak))
     for k, col in f.keep.items():
         avg = f.keep_avg.get(k, 0.0)
-        fill = int(vals[f.y[k]] // avg) if avg > 0 else int(f.col_upper[col])
+        fill = int(vals[f.y[k]] / avg + 1e-9) if avg > 0 else int(f.col_upper[col])
         vals[col] = min(vals[f.x[k]] if f.x else fill, int(f.col_upper[col]), fill)
     for j in range(f.num_cols):
         if vals[j] < f.col_lower[j] or vals[j] > f.col_upper[j]:

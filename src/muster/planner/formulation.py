@@ -193,8 +193,6 @@ def add_class_size_rows(f: Formulation) -> None:
     for k, c in enumerate(f.candidates):
         size = min(c.course.class_size, c.request.trainees, c.site.capacity)
         f.rows.add(("class", k), [f.y[k], f.x[k]], [1.0, -float(size)], -INF, 0.0)
-        # no empty classes (they never help, and would let the stability reward be gamed)
-        f.rows.add(("class_min", k), [f.x[k], f.y[k]], [1.0, -1.0], -INF, 0.0)
 
 
 def add_remainder_class_cuts(f: Formulation) -> None:
@@ -302,8 +300,9 @@ def add_instructor_rows(f: Formulation) -> None:
 def add_stability_columns(f: Formulation, previous_classes: dict[int, tuple[int, int]]) -> None:
     """Reward classes kept where the previous plan had them.
 
-    keep <= previous classes, keep <= x, and kept classes hold at least the previous
-    average size (keep * avg <= y), so the reward cannot be earned with empty classes.
+    keep <= previous classes, keep <= x, and previous trainees * keep <= classes * y: all
+    classes count as kept only when the candidate still holds all their trainees, so the
+    reward cannot be earned with emptier classes.
     """
     pos = {c.index: k for k, c in enumerate(f.candidates)}
     for ci, (n, trainees) in sorted(previous_classes.items()):
@@ -312,8 +311,7 @@ def add_stability_columns(f: Formulation, previous_classes: dict[int, tuple[int,
             continue
         col = f.add_col(("keep", k), 0, n, True, 0.0, STABILITY_WEIGHT)
         f.keep[k] = col
-        avg = float(trainees // n)
-        f.keep_avg[k] = avg
-        f.rows.add(("keep_size", k), [col, f.y[k]], [avg, -1.0], -INF, 0.0)
+        f.keep_avg[k] = trainees / n
+        f.rows.add(("keep_size", k), [col, f.y[k]], [float(trainees), -float(n)], -INF, 0.0)
         if not f.relaxed:
             f.rows.add(("keep", k), [col, f.x[k]], [1.0, -1.0], -INF, 0.0)

@@ -451,8 +451,11 @@ def score(problem: Problem, plan: Plan) -> Score:
             peak = max(peak, -(-100 * n // cap))
     kept = 0
     if problem.previous is not None:
-        prev = {c.placement() for c in problem.previous.cohorts}
-        kept = sum(1 for c in plan.cohorts if c.placement() in prev)
+        from collections import Counter
+
+        prev = Counter(c.placement() for c in problem.previous.cohorts)
+        now = Counter(c.placement() for c in plan.cohorts)
+        kept = sum((prev & now).values())  # each previous cohort counts once
     return Score(
         weighted_trainees=weighted,
         trainees=total,
