@@ -430,13 +430,13 @@ def test_cohorts_page_shows_a_gantt_per_site(client, web, as_user):
 def test_site_use_this_week_counts_cohorts_in_training(client, db, as_user):
     import datetime as dt
 
-    from muster.web import queries
+    from muster.training import service as training_service
 
     planner = as_user("planner")
     site = client.get("/api/v1/sites?host_nation=LV", headers=planner).json()["items"][0]
     request = client.get("/api/v1/training-requests", headers=planner).json()["items"][0]
     monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
-    before = {r["nation"]: r for r in queries.capacity_by_host_nation(db)}["LV"]
+    before = {r["nation"]: r for r in training_service.capacity_by_host_nation(db_session=db)}["LV"]
     for start, status in (
         (monday, "running"),
         (monday, "cancelled"),
@@ -455,7 +455,7 @@ def test_site_use_this_week_counts_cohorts_in_training(client, db, as_user):
         )
         assert r.status_code == 201, r.text
     db.expire_all()
-    after = {r["nation"]: r for r in queries.capacity_by_host_nation(db)}["LV"]
+    after = {r["nation"]: r for r in training_service.capacity_by_host_nation(db_session=db)}["LV"]
     assert after["in_use"] == before["in_use"] + 77
     assert after["capacity"] == before["capacity"]
 

@@ -872,3 +872,46 @@ def fill_rows(
                 }
             )
     return rows
+
+
+# ------------------------------------------------------------- plain sums the pages show
+
+
+def guarantee_figures(*, db_session: Session) -> list[dict[str, Any]]:
+    """Per capability: quantity required, offered (not withdrawn) and confirmed or deployed;
+    a plain sum over zones and conditions (the sourcing optimizer applies them)."""
+    rows: dict[str, dict[str, Any]] = {}
+
+    def entry(capability: str, unit: str) -> dict[str, Any]:
+        return rows.setdefault(
+            capability,
+            {"capability": capability, "unit": unit, "required": 0, "offered": 0, "confirmed": 0},
+        )
+
+    for r in db_session.scalars(select(ForceRequirement)):
+        entry(r.capability, r.unit)["required"] += r.quantity
+    for c in db_session.scalars(select(Contribution).where(Contribution.status != "withdrawn")):
+        if c.kind == "funding" or not c.capability:
+            continue
+        e = entry(c.capability, c.unit)
+        e["offered"] += c.quantity
+        if c.status in ("confirmed", "deployed"):
+            e["confirmed"] += c.quantity
+    out = sorted(rows.values(), key=lambda e: (-e["required"], e["capability"]))
+    for e in out:
+        e["fill"] = (
+            round(100 * min(e["offered"], e["required"]) / e["required"]) if e["required"] else None
+        )
+    return out
+
+
+def funding_offered_cents(*, db_session: Session) -> int:
+    """Funding contributions (not withdrawn), in cents."""
+    return sum(
+        c.amount_cents or 0
+        for c in db_session.scalars(
+            select(Contribution).where(
+                Contribution.kind == "funding", Contribution.status != "withdrawn"
+            )
+        )
+    )

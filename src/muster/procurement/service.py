@@ -337,3 +337,13 @@ def aggregation(
     except ValueError as exc:
         raise Invalid(str(exc), field="exclusions") from exc
     return optimizer.compare(problem, optimizer.SolverSettings(time_limit_s=time_limit))
+
+
+def loans_by_nation(*, db_session: Session) -> list[dict[str, Any]]:
+    """Requested loan amounts (not withdrawn) per nation, largest first."""
+    totals: dict[str, int] = {}
+    for r in db_session.scalars(select(LoanRequest).where(LoanRequest.status != "withdrawn")):
+        totals[r.nation] = totals.get(r.nation, 0) + r.amount_cents
+    return [
+        {"nation": n, "amount_cents": a} for n, a in sorted(totals.items(), key=lambda kv: -kv[1])
+    ]

@@ -359,3 +359,16 @@ def usable(*, db_session: Session, scenario_id: int | None, week: dt.date) -> di
         "pledges_usable_in_ukraine": in_ukraine,
         "contributions_usable": contributions,
     }
+
+
+def condition_events(*, db_session: Session, scenario_id: int) -> list[Any]:
+    """The scenario's changes of named conditions, in date order."""
+    from muster.scenarios.models import ConditionEvent
+
+    return list(
+        db_session.scalars(
+            select(ConditionEvent)
+            .where(ConditionEvent.scenario_id == scenario_id)
+            .order_by(ConditionEvent.date, ConditionEvent.id)
+        )
+    )

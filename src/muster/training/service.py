@@ -170,3 +170,77 @@ def cumulative_trained(*, db_session: Session) -> int:
     if latest:
         stmt = stmt.where(Cohort.start_week > latest.as_of)
     return base + sum(c.trainees for c in db_session.scalars(stmt))
+
+
+# --- figures the pages show --------------------------------------------------------------
+
+
+def open_requests_by_priority(*, db_session: Session) -> list[dict[str, int]]:
+    """Open training requests per priority (5 first): how many and how many trainees."""
+    out: dict[int, dict[str, int]] = {
+        p: {"priority": p, "requests": 0, "trainees": 0} for p in range(5, 0, -1)
+    }
+    for r in db_session.scalars(select(TrainingRequest).where(TrainingRequest.status == "open")):
+        out[r.priority]["requests"] += 1
+        out[r.priority]["trainees"] += r.trainees
+    return list(out.values())
+
+
+def cohort_schedule(*, db_session: Session) -> list[dict[str, Any]]:
+    """Cohorts (not cancelled) with their site, course and weeks, for a Gantt chart."""
+    import datetime as dt
+
+    stmt = (
+        select(Cohort, Site.name, TrainingRequest.course_code, Course.duration_weeks)
+        .join(Site, Site.id == Cohort.site_id)
+        .join(TrainingRequest, TrainingRequest.id == Cohort.request_id)
+        .join(Course, Course.code == TrainingRequest.course_code)
+        .where(Cohort.status != "cancelled")
+        .order_by(Site.name, Cohort.start_week, Cohort.id)
+    )
+    return [
+        {
+            "id": cohort.id,
+            "site": site,
+            "site_id": cohort.site_id,
+            "course": course,
+            "start": cohort.start_week,
+            "end": cohort.start_week + dt.timedelta(weeks=weeks),
+            "trainees": cohort.trainees,
+            "status": cohort.status,
+        }
+        for cohort, site, course, weeks in db_session.execute(stmt)
+    ]
+
+
+def capacity_by_host_nation(*, db_session: Session, today: Any = None) -> list[dict[str, Any]]:
+    """Per host nation: capacity of the sites that are not closed (trainees at once) and the
+    trainees of planned or running cohorts in training during the week of `today`."""
+    import datetime as dt
+
+    today = today or dt.date.today()
+    totals: dict[str, dict[str, Any]] = {}
+    host_of: dict[int, str] = {}
+    for s in db_session.scalars(select(Site).where(Site.status != "closed")):
+        entry = totals.setdefault(
+            s.host_nation,
+            {"nation": s.host_nation, "capacity": 0, "in_use": 0, "sites": 0, "in_ukraine": False},
+        )
+        entry["capacity"] += s.weekly_capacity
+        entry["sites"] += 1
+        entry["in_ukraine"] = entry["in_ukraine"] or s.in_ukraine
+        host_of[s.id] = s.host_nation
+    for c in cohort_schedule(db_session=db_session):
+        if c["status"] in ("planned", "running") and c["start"] <= today < c["end"]:
+            nation = host_of.get(c["site_id"])
+            if nation:
+                totals[nation]["in_use"] += c["trainees"]
+    return sorted(totals.values(), key=lambda e: -e["capacity"])
+
+
+def pledged_instructors(*, db_session: Session) -> int:
+    """Instructors in pledges that are not withdrawn."""
+    return sum(
+        p.instructors
+        for p in db_session.scalars(select(Pledge).where(Pledge.status != "withdrawn"))
+    )

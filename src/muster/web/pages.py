@@ -18,6 +18,8 @@ from muster.auth import service as auth_service
 from muster.auth.principal import Principal
 from muster.deps import get_session
 from muster.errors import Conflict, Forbidden, MusterError, NotFound, Unauthorized
+from muster.guarantees import service as guarantee_service
+from muster.procurement import service as procurement_service
 from muster.scenarios import service as scenario_service
 from muster.training import service as training_service
 from muster.web import charts, queries
@@ -165,11 +167,11 @@ def dashboard(
     today = dt.date.today()
     history = queries.training_history(db_session)
     trained = training_service.cumulative_trained(db_session=db_session)
-    by_priority = queries.open_requests_by_priority(db_session)
-    capacity = queries.capacity_by_host_nation(db_session)
-    guarantees = queries.guarantee_figures(db_session)
-    board = queries.deadline_board(db_session, today)
-    loans = queries.loans_by_nation(db_session)
+    by_priority = training_service.open_requests_by_priority(db_session=db_session)
+    capacity = training_service.capacity_by_host_nation(db_session=db_session)
+    guarantees = guarantee_service.guarantee_figures(db_session=db_session)
+    board = procurement_service.deadline_board(db_session=db_session, today=today)
+    loans = procurement_service.loans_by_nation(db_session=db_session)
     envelope = request.app.state.settings.loan_envelope_cents
     figures = {
         "trained": charts.cumulative_trained(history, trained, today),
@@ -187,9 +189,9 @@ def dashboard(
         open_requests=sum(r["requests"] for r in by_priority),
         open_trainees=sum(r["trainees"] for r in by_priority),
         capacity=capacity,
-        instructors=queries.pledged_instructors(db_session),
+        instructors=training_service.pledged_instructors(db_session=db_session),
         guarantees=guarantees,
-        board=[b for b in board if b["flag"] != "ok" or b["contract_flag"]],
+        board=[b for b in board if b.level != "ok" or not b.lead_nation],
         loans_total=sum(r["amount_cents"] for r in loans),
         envelope=envelope,
         figures=figures,
@@ -217,7 +219,6 @@ BASES = ("promised", "confirmed", "deployed")
 def _sourcing_context(db_session: Session, week: dt.date | None, basis: str) -> dict:
     """Fill rate per zone and capability in every scenario for one week (sourcing optimizer)."""
     from muster.guarantees import charts as guarantee_charts
-    from muster.guarantees import service as guarantee_service
 
     week = week or dt.date.today() + dt.timedelta(weeks=SOURCING_WEEKS_AHEAD)
     week = week - dt.timedelta(days=week.weekday())
@@ -245,14 +246,14 @@ def guarantees_page(
     db_session: Session = Depends(get_session),
     principal: Principal = Depends(current_principal),
 ):
-    rows = queries.guarantee_figures(db_session)
+    rows = guarantee_service.guarantee_figures(db_session=db_session)
     return render(
         request,
         "guarantees.html",
         nav="guarantees",
         siblings=PILLARS["guarantees"],
         rows=rows,
-        funding=queries.funding_offered_cents(db_session),
+        funding=guarantee_service.funding_offered_cents(db_session=db_session),
         figures=[charts.guarantee_fill(rows)],
         **_sourcing_context(db_session, week, basis),
     )
@@ -275,14 +276,15 @@ def procurement_page(
     db_session: Session = Depends(get_session),
     principal: Principal = Depends(current_principal),
 ):
-    loans = queries.loans_by_nation(db_session)
+    loans = procurement_service.loans_by_nation(db_session=db_session)
     names = queries.nation_names(db_session)
     return render(
         request,
         "procurement.html",
         nav="procurement",
         siblings=PILLARS["procurement"],
-        board=queries.deadline_board(db_session, dt.date.today()),
+        board=procurement_service.deadline_board(db_session=db_session, today=dt.date.today()),
+        members=queries.coalition_members(db_session),
         loans=loans,
         names=names,
         loans_total=sum(r["amount_cents"] for r in loans),
@@ -310,7 +312,9 @@ def _scenarios_context(db_session: Session) -> dict:
             {
                 "scenario": s,
                 "events": queries.phase_events(db_session, s.id),
-                "condition_events": queries.condition_events(db_session, s.id),
+                "condition_events": scenario_service.condition_events(
+                    db_session=db_session, scenario_id=s.id
+                ),
                 "phase_now": now,
                 "figure": charts.phase_timeline(line),
             }

