@@ -37,6 +37,7 @@ def _rounds_context(db_session: Session, principal: Principal) -> dict[str, Any]
     return {
         "nav": "guarantees",
         "siblings": PILLARS["guarantees"],
+        "subpage": True,
         "rounds": guarantee_service.list_rounds(db_session=db_session),
         "scenarios": scenarios,
         "scenario_names": {s.id: s.name for s in scenarios},
@@ -183,6 +184,7 @@ def what_if_page(
         "what_if.html",
         nav="guarantees",
         siblings=PILLARS["guarantees"],
+        subpage=True,
         scenarios=queries.scenarios(db_session),
         scenario_id=scenario_id,
         week=week,

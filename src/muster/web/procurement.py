@@ -53,6 +53,7 @@ def envelope_page(
         "envelope.html",
         nav="procurement",
         siblings=PILLARS["procurement"],
+        subpage=True,
         **context,
     )
 
@@ -108,6 +109,7 @@ def loan_page(
         status_code=422 if errors else 200,
         nav="procurement",
         siblings=PILLARS["procurement"],
+        subpage=True,
         nation=nation,
         names=queries.nation_names(db_session),
         borrowers=borrowers,
@@ -193,6 +195,7 @@ def aggregation_page(
         "aggregation.html",
         nav="procurement",
         siblings=PILLARS["procurement"],
+        subpage=True,
         result=result,
         error=error,
         names=names,
