@@ -409,3 +409,30 @@ def test_what_if_page(client, web):
     r = client.get("/guarantees/what-if?week=2027-05-03")
     assert r.status_code == 200, r.text
     assert 'data-testid="what-if"' in r.text and "fill rate now" in r.text
+
+
+NEW_PAGES = (
+    "/plans",
+    "/montecarlo",
+    "/scenarios/contingencies",
+    "/procurement/envelope",
+    "/procurement/aggregation?time_limit=0.5",
+    "/guarantees/rounds",
+    "/guarantees/what-if",
+)
+
+
+def test_new_pages_for_every_role_without_inline_scripts_or_foreign_assets(client, web, solved):
+    for user in ("admin", "planner", "observer", "liaison", "latvia", "estonia"):
+        web(user)
+        for url in (*NEW_PAGES, f"/plans/{solved.id}"):
+            r = client.get(url)
+            assert r.status_code == 200, (user, url, r.text[:300])
+            scripts = re.findall(r"<script([^>]*)>", r.text)
+            assert all("src=" in s for s in scripts), (url, scripts)
+            sources = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+            assert all(not s.startswith(("http:", "https:", "//")) for s in sources), url
+            posts = set(re.findall(r'<form method="post" action="([^"]+)"', r.text)) - {"/logout"}
+            if user not in ("admin", "planner"):
+                # only the recommendation (which saves nothing) is open to every role
+                assert all(p.endswith("/recommend#recommend") for p in posts), (user, url, posts)
