@@ -30,6 +30,7 @@ from muster.web.core import (
     redirect,
     render,
 )
+from muster.weeks import monday
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PLANNERS = frozenset({"admin", "planner"})
@@ -251,14 +252,16 @@ def _plan_context(
         "errors": {},
         "courses": sorted(c["id"] for c in (plan.inputs or {}).get("courses", [])),
         "horizon_end": plan.horizon_start + dt.timedelta(weeks=plan.horizon_weeks - 1),
+        "breach_default": max(monday(dt.date.today()), plan.horizon_start),
     }
     if plan.result:
         rows = cohort_rows(plan)
         context["rows"] = rows
         context["gantt"] = charts.plan_gantt(rows) if rows else None
-        context["diff"] = _named_diff(
-            plan, plans.diff(db_session=db_session, id=plan.id, against=against)
-        )
+        if against or plan.status != "approved":  # the approved plan has nothing to compare
+            context["diff"] = _named_diff(
+                plan, plans.diff(db_session=db_session, id=plan.id, against=against)
+            )
         context["paused"] = [
             {
                 **c,
