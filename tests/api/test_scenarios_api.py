@@ -152,3 +152,30 @@ def test_site_waiting_for_air_defence_coverage(client, as_user):
     )
     assert r.status_code == 201, r.text
     assert rivne()["first_open_week"] == "2027-01-04"
+
+
+def test_projection_of_the_approved_plan(db):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from muster.training import service
+    from muster.training.models import Cohort, Site, TrainingRequest
+
+    today = dt.date(2027, 1, 1)
+    assert service.projected_trained(db_session=db, today=today, current=80000) == []
+    req = db.scalars(select(TrainingRequest).where(TrainingRequest.course_code == "MEDIC")).one()
+    site = db.scalars(select(Site)).first()
+    for start, n in (
+        (dt.date(2027, 1, 4), 24),
+        (dt.date(2027, 2, 1), 20),
+        (dt.date(2026, 11, 2), 10),
+    ):  # the last ended before today
+        db.add(
+            Cohort(
+                request_id=req.id, site_id=site.id, start_week=start, trainees=n, status="planned"
+            )
+        )
+    db.flush()
+    points = service.projected_trained(db_session=db, today=today, current=80000)
+    assert points == [(today, 80000), (dt.date(2027, 1, 29), 80024), (dt.date(2027, 2, 26), 80044)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -244,3 +245,26 @@ def pledged_instructors(*, db_session: Session) -> int:
         p.instructors
         for p in db_session.scalars(select(Pledge).where(Pledge.status != "withdrawn"))
     )
+
+
+def projected_trained(
+    *, db_session: Session, today: dt.date, current: int
+) -> list[tuple[dt.date, int]]:
+    """The approved plan's projection: `current` plus the trainees of each planned or running
+    cohort, counted in the week its course ends (from today on)."""
+    rows = db_session.execute(
+        select(Cohort.start_week, Cohort.trainees, Course.duration_weeks)
+        .join(TrainingRequest, TrainingRequest.id == Cohort.request_id)
+        .join(Course, Course.code == TrainingRequest.course_code)
+        .where(Cohort.status.in_(("planned", "running")))
+    ).all()
+    ends: dict[dt.date, int] = {}
+    for start, trainees, weeks in rows:
+        end = start + dt.timedelta(weeks=weeks, days=-3)  # the Friday of the last week
+        if end >= today:
+            ends[end] = ends.get(end, 0) + trainees
+    out, total = [(today, current)], current
+    for end in sorted(ends):
+        total += ends[end]
+        out.append((end, total))
+    return out if len(out) > 1 else []

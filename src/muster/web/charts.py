@@ -36,9 +36,13 @@ def _fig(fig: go.Figure, title: str, **layout: Any) -> dict[str, Any]:
 
 
 def cumulative_trained(
-    history: Sequence[TrainingTotal], current: int, today: dt.date
+    history: Sequence[TrainingTotal],
+    current: int,
+    today: dt.date,
+    projection: Sequence[tuple[dt.date, int]] = (),
 ) -> dict[str, Any]:
-    """The public milestones as a line, and today's figure (milestone + completed cohorts)."""
+    """The public milestones as a line, today's figure (milestone + completed cohorts), and
+    the approved plan's projection."""
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -59,6 +63,17 @@ def cumulative_trained(
                 mode="lines+markers",
                 name="with completed cohorts",
                 line={"color": BLUE, "dash": "dot"},
+            )
+        )
+    if projection:
+        fig.add_trace(
+            go.Scatter(
+                x=[d.isoformat() for d, _ in projection],
+                y=[n for _, n in projection],
+                mode="lines",
+                name="approved plan (projection)",
+                line={"color": "#c0392b", "dash": "dash"},
+                hovertemplate="%{x}: %{y:,} projected<extra></extra>",
             )
         )
     return _fig(

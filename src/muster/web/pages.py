@@ -174,7 +174,12 @@ def dashboard(
     loans = procurement_service.loans_by_nation(db_session=db_session)
     envelope = request.app.state.settings.loan_envelope_cents
     figures = {
-        "trained": charts.cumulative_trained(history, trained, today),
+        "trained": charts.cumulative_trained(
+            history,
+            trained,
+            today,
+            training_service.projected_trained(db_session=db_session, today=today, current=trained),
+        ),
         "priority": charts.requests_by_priority(by_priority),
         "capacity": charts.capacity_by_nation(capacity),
         "guarantees": charts.guarantee_fill(guarantees),
