@@ -65,6 +65,16 @@ def _row_values(row: Any) -> dict[str, Any]:
     return {a.key: getattr(row, a.key) for a in inspect(row).mapper.column_attrs}
 
 
+def check_version(row: Any, version: int, what: str) -> None:
+    """Optimistic locking for the caller: 409 naming `version` unless `version` is current."""
+    if row.version != version:
+        raise Conflict(
+            f"{what} was changed by someone else (version {row.version}, you sent {version}); "
+            "reload and try again",
+            field="version",
+        )
+
+
 def get(*, db_session: Session, resource: Resource, id: int) -> Any:
     """One row by id, or NotFound."""
     row = db_session.get(resource.model, id)
@@ -154,12 +164,7 @@ def update(
             raise Invalid(f"{key} may not be empty", field=key)
     before_values = _row_values(row)
     _ensure_scope(principal, resource, before_values)
-    if row.version != version:
-        raise Conflict(
-            f"{resource.entity} {id} was changed by someone else (version {row.version}, "
-            f"you sent {version}); reload and try again",
-            field="version",
-        )
+    check_version(row, version, f"{resource.entity} {id}")
     merged = {**before_values, **changes}
     _ensure_scope(principal, resource, merged)
     merged = _checked(db_session, resource, merged, row)
@@ -188,12 +193,7 @@ def delete(
     """Delete a row if `version` is current; the audit entry keeps what it held."""
     row = get(db_session=db_session, resource=resource, id=id)
     _ensure_scope(principal, resource, _row_values(row))
-    if row.version != version:
-        raise Conflict(
-            f"{resource.entity} {id} was changed by someone else (version {row.version}, "
-            f"you sent {version}); reload and try again",
-            field="version",
-        )
+    check_version(row, version, f"{resource.entity} {id}")
     before = audit.snapshot(row)
     db_session.delete(row)
     _flush(db_session, resource)

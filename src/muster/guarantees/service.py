@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from muster import crud
 from muster.audit import service as audit
 from muster.auth.principal import Principal
-from muster.crud import Resource, require
-from muster.errors import Conflict, Forbidden, Invalid, NotFound
+from muster.crud import Resource, check_version, require
+from muster.errors import Forbidden, Invalid, NotFound
 from muster.guarantees import sourcing
 from muster.guarantees.models import (
     CapabilitySubstitution,
@@ -681,15 +681,6 @@ def get_round(*, db_session: Session, id: int) -> dict[str, Any]:
     return _round_dict(db_session, _round(db_session, id))
 
 
-def _stale(what: str, row: Any, version: int) -> None:
-    if row.version != version:
-        raise Conflict(
-            f"{what} was changed by someone else (version {row.version}, you sent {version}); "
-            "reload and try again",
-            field="version",
-        )
-
-
 def issue_round(
     *, db_session: Session, principal: Principal, data: RoundIn, today: dt.date | None = None
 ) -> dict[str, Any]:
@@ -783,7 +774,7 @@ def decide_gap(
     gap = db_session.get(SourcingGap, gap_id)
     if gap is None or gap.round_id != _round(db_session, round_id).id:
         raise NotFound(f"gap {gap_id} is not part of round {round_id}", field="gap_id")
-    _stale(f"gap {gap_id}", gap, version)
+    check_version(gap, version, f"gap {gap_id}")
     before = audit.snapshot(gap)
     gap.decision = decision
     if note is not None:
@@ -809,7 +800,7 @@ def close_round(
 ) -> dict[str, Any]:
     """Close a round: no more answers are expected to it."""
     row = _round(db_session, id)
-    _stale(f"sourcing round {id}", row, version)
+    check_version(row, version, f"sourcing round {id}")
     if row.status != "closed":
         before = audit.snapshot(row)
         row.status = "closed"

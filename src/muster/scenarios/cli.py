@@ -16,12 +16,6 @@ app = typer.Typer(
     help="Scenarios: Monte Carlo of policies, contingency plans.", no_args_is_help=True
 )
 console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(1)
 
 
 @app.command()
@@ -48,6 +42,7 @@ def montecarlo(
 ) -> None:
     """Compare policies (wait for a formal ceasefire vs redesign now) over random ceasefire
     timings and breaches; prints P10/P50/P90 per policy and the paired differences."""
+    from muster.cli import _fail
     from muster.scenarios import montecarlo as mc
 
     if print_default:
@@ -115,7 +110,7 @@ def contingency(
 ) -> None:
     """Prepare a contingency plan for a trigger and solve it now."""
     from muster.auth.principal import Principal
-    from muster.cli import _run, _scenario_id, _sessions
+    from muster.cli import _fail, _run, _scenario_id, _sessions
     from muster.db import transaction
     from muster.scenarios import contingency as service
     from muster.training import plans

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from muster.audit import service as audit
 from muster.auth.principal import Principal
+from muster.crud import check_version
 from muster.errors import Conflict, Invalid, NotFound
 from muster.scenarios import service as scenarios
 from muster.scenarios.models import ContingencyPlan, PhaseEvent
@@ -159,11 +160,7 @@ def activate(
 ) -> ContingencyPlan:
     """Activate a contingency: approve its plan (its cohorts become the current ones)."""
     row = get(db_session=db_session, id=id)
-    if row.version != version:
-        raise Conflict(
-            f"contingency plan {id} changed (version {row.version}, you sent {version})",
-            field="version",
-        )
+    check_version(row, version, f"contingency plan {id}")
     if row.status != "prepared":
         raise Conflict(f"contingency plan {id} is {row.status}", field="status")
     plan = plans.get(db_session=db_session, id=row.plan_id)

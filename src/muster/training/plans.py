@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from muster.audit import service as audit
 from muster.auth.principal import Principal
+from muster.crud import check_version
 from muster.db import utcnow
 from muster.errors import Conflict, Forbidden, Invalid, NotFound
 from muster.planner import problem as pp
@@ -410,10 +411,7 @@ def approve(*, db_session: Session, principal: Principal, id: int, version: int)
     """Make a solved plan the current one: its cohorts replace the planned cohorts of the
     previously approved plan, all in one transaction."""
     plan = get(db_session=db_session, id=id)
-    if plan.version != version:
-        raise Conflict(
-            f"plan {id} changed (version {plan.version}, you sent {version})", field="version"
-        )
+    check_version(plan, version, f"plan {id}")
     if plan.status != "done":
         raise Conflict(
             f"plan {id} is {plan.status}; only a solved plan can be approved", field="status"
