@@ -38,7 +38,7 @@ def _filter_dependency(resource: Resource):
             )
         )
 
-    def filters(**kwargs: Any) -> dict[str, Any]:
+    async def filters(**kwargs: Any) -> dict[str, Any]:  # async: no thread hop
         return {k: v for k, v in kwargs.items() if v is not None}
 
     filters.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

@@ -49,7 +49,8 @@ class Permission:
     def __init__(self, *roles: str):
         self.roles = frozenset(roles)
 
-    def __call__(self, principal: Principal = Depends(get_principal)) -> Principal:
+    async def __call__(self, principal: Principal = Depends(get_principal)) -> Principal:
+        # async: a pure check needs no worker thread of its own
         if principal.role not in self.roles:
             raise Forbidden(
                 f"role '{principal.role}' may not do this; needs one of "
