@@ -3,7 +3,7 @@
     python benchmarks/load.py --clients 50 --requests 6000 --workers 2
 
 Starts Muster on a fresh PostgreSQL database with the demo data (`muster serve --workers N`
-in its own process), then drives it from this process with httpx + asyncio:
+in its own process), then drives it from this process with aiohttp + asyncio:
 
 1. ceiling: a bare endpoint (`/livez`, no database) and `/healthz` (one `select 1`),
    the same number of clients;
@@ -35,7 +35,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-import httpx
+import aiohttp
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -75,12 +75,28 @@ def drop_database(server_url: str, url: str) -> None:
     admin.dispose()
 
 
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by every live process in group `pgid`."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields[0] is the state; pgrp is the 5th stat field
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class Recorder:
     def __init__(self) -> None:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
         self.statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.started = self.ended = 0.0
+        self.client_cpu_s = self.server_cpu_s = 0.0
 
     def add(self, kind: str, ms: float, status: int | None, ok: bool) -> None:
         self.latency[kind].append(ms)
@@ -90,25 +106,46 @@ class Recorder:
             self.errors[kind] += 1
 
 
-async def timed(http: httpx.AsyncClient, rec: Recorder, kind: str, method: str, url: str, **kw):
+class Answer:
+    """What a step needs of a response, read in full inside the timing."""
+
+    def __init__(self, status: int, body: bytes):
+        self.status_code = status
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+async def timed(
+    http: aiohttp.ClientSession, rec: Recorder, kind: str, method: str, url: str, **kw
+) -> Answer | None:
     t0 = time.perf_counter()
     try:
-        r = await http.request(method, url, **kw)
-    except httpx.HTTPError:
+        async with http.request(method, url, **kw) as r:
+            answer = Answer(r.status, await r.read())
+    except (aiohttp.ClientError, TimeoutError):
         rec.add(kind, (time.perf_counter() - t0) * 1000, None, False)
         return None
-    rec.add(kind, (time.perf_counter() - t0) * 1000, r.status_code, r.is_success)
-    return r
+    rec.add(kind, (time.perf_counter() - t0) * 1000, answer.status_code, answer.status_code < 400)
+    return answer
 
 
-async def run_phase(base, headers, clients, budget, seconds, step, think_ms=0.0) -> Recorder:
+async def run_phase(
+    base, headers, clients, budget, seconds, step, think_ms=0.0, server_pgid=None
+) -> Recorder:
     """`clients` tasks share a budget of requests; each calls `step(http, rec, n, rng)`,
-    then waits a random think time (exponential, mean `think_ms`; 0: closed loop)."""
+    then waits a random think time (exponential, mean `think_ms`; 0: closed loop).
+    Records the CPU time this client and the server's process group spent in the phase."""
     rec = Recorder()
+    cpu0, server0 = time.process_time(), group_cpu_s(server_pgid) if server_pgid else 0.0
     remaining = [budget]
     deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as http:
+    connector = aiohttp.TCPConnector(limit=clients)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(
+        base_url=base, headers=headers, timeout=timeout, connector=connector
+    ) as http:
 
         async def client(n: int) -> None:
             rng = random.Random(n)
@@ -122,6 +159,9 @@ async def run_phase(base, headers, clients, budget, seconds, step, think_ms=0.0)
         rec.started = time.perf_counter()
         await asyncio.gather(*(client(n) for n in range(clients)))
         rec.ended = time.perf_counter()
+    rec.client_cpu_s = time.process_time() - cpu0
+    if server_pgid:
+        rec.server_cpu_s = group_cpu_s(server_pgid) - server0
     return rec
 
 
@@ -213,6 +253,11 @@ def summarise(name: str, rec: Recorder) -> list[dict]:
     if reads and writes:
         groups["ALL READS"] = reads
         groups["ALL WRITES"] = writes
+    n_phase = sum(len(vs) for vs in rec.latency.values())
+    cpu = {
+        "client_cpu_ms_per_request": 1000 * rec.client_cpu_s / n_phase if n_phase else 0.0,
+        "server_cpu_ms_per_request": 1000 * rec.server_cpu_s / n_phase if n_phase else 0.0,
+    }
     for kind, values in groups.items():
         errors = (
             sum(e for k, e in rec.errors.items() if k.startswith(kind.split()[1][:-1].lower()))
@@ -231,6 +276,7 @@ def summarise(name: str, rec: Recorder) -> list[dict]:
                 "p99_ms": pct(values, 99),
                 "max_ms": max(values),
                 "statuses": {str(k): v for k, v in rec.statuses.get(kind, {}).items()},
+                **cpu,
             }
         )
     return rows
@@ -286,11 +332,20 @@ def main() -> int:
                         args.ceiling_requests,
                         args.seconds,
                         bare(path, kind),
+                        server_pgid=server.proc.pid,
                     )
                 )
                 rows += summarise("ceiling", rec)
             rec = asyncio.run(
-                run_phase(server.base, headers, args.clients, args.requests, args.seconds, mixed)
+                run_phase(
+                    server.base,
+                    headers,
+                    args.clients,
+                    args.requests,
+                    args.seconds,
+                    mixed,
+                    server_pgid=server.proc.pid,
+                )
             )
             rows += summarise("mixed", rec)
             rec = asyncio.run(
@@ -302,6 +357,7 @@ def main() -> int:
                     args.seconds,
                     mixed,
                     think_ms=args.think_ms,
+                    server_pgid=server.proc.pid,
                 )
             )
             rows += summarise("paced", rec)
@@ -313,6 +369,14 @@ def main() -> int:
         f"{os.cpu_count()} CPUs shared by server, database and client\n"
     )
     print_table(rows)
+    print("\nCPU per request (ms), by phase: the client (this process) and the server's processes")
+    for r in rows:
+        if r["kind"].startswith("bare") or r["kind"] == "ALL READS":
+            label = r["kind"] if r["kind"].startswith("bare") else "mixed workload"
+            print(
+                f"  {r['phase']:8} {label:16} client {r['client_cpu_ms_per_request']:6.2f}   "
+                f"server {r['server_cpu_ms_per_request']:6.2f}"
+            )
     verdict = {"zero_errors": all(r["errors"] == 0 for r in rows)}
     for phase in ("mixed", "paced"):
         by_kind = {r["kind"]: r for r in rows if r["phase"] == phase}

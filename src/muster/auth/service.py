@@ -163,12 +163,17 @@ def revoke_all(*, db_session: Session, actor: Principal, username: str) -> int:
 
 def principal_for_token(*, db_session: Session, token: str) -> Principal:
     """The principal behind a live token of an active user, or Unauthorized."""
-    row = db_session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None:
+    # one round trip per request: the token and its user together
+    found = db_session.execute(
+        select(ApiToken.revoked_at, ApiToken.created_at, User)
+        .join(User, User.id == ApiToken.user_id, isouter=True)
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if found is None or found.revoked_at is not None:
         raise Unauthorized("invalid or revoked token")
-    if _expired(row.created_at):
+    if _expired(found.created_at):
         raise Unauthorized("token expired; log in again")
-    user = db_session.get(User, row.user_id)
+    user = found.User
     if user is None or not user.active:
         raise Unauthorized("user disabled")
     return principal_of(user)
