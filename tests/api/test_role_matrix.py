@@ -29,6 +29,8 @@ WRITERS: dict[str, set[str]] = {
     "phase-events": {"admin", "planner"},
     "conditions": {"admin", "planner"},
     "condition-events": {"admin", "planner"},
+    "mandate-proposals": {"admin", "planner"},
+    "mandate-positions": {"admin", "planner", "latvia"},
     "force-requirements": {"admin", "planner"},
     "contributions": {"admin", "planner", "latvia"},
     "capability-coalitions": {"admin", "planner"},
@@ -145,6 +147,20 @@ def payload(resource: str, user: str, client, admin) -> dict:
     if resource == "condition-events":
         scenario = _first(client, admin, "scenarios")
         return {"scenario_id": scenario["id"], "date": "2027-05-03", "condition": "us_backstop"}
+    if resource == "mandate-proposals":
+        return {"title": f"Test proposal {n}"}
+    if resource == "mandate-positions":
+        # a fresh proposal each time: one position per nation and proposal
+        proposal = client.post(
+            "/api/v1/mandate-proposals", headers=admin, json={"title": f"Test proposal {n}"}
+        ).json()
+        return {
+            "proposal_id": proposal["id"],
+            "nation": "LV",
+            "stance": "support",
+            "date": "2025-08-29",
+            "source": "test",
+        }
     if resource == "conditions":
         return {"name": f"test_condition_{n}", "description": "test"}
     if resource == "force-requirements":

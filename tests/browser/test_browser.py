@@ -23,6 +23,8 @@ PLANNER_PAGES = (
     "/training/pledges/new",
     "/training/pledges/1",
     "/scenarios",
+    "/scenarios/mandate",
+    "/scenarios/mandate-positions",
     "/guarantees",
     "/guarantees/force-requirements",
     "/guarantees/contributions",
@@ -159,6 +161,41 @@ def test_latvia_cannot_reach_estonias_pledge(page, server):
     assert response is not None and response.status == 403
     assert "only change rows of LV" in page.get_by_test_id("error-detail").inner_text()
     shot(page, "latvia-estonian-pledge-refused")
+
+
+def test_mandate_panel_and_latvia_edits_its_position(page):
+    """The dashboard panel names who blocks; the scenario switch swaps it by htmx; Latvia
+    edits its own position and cannot edit Estonia's."""
+    login(page, "latvia")
+    page.goto("/")
+    panel = page.locator("#mandate")
+    assert "Mandate: training inside Ukraine" in panel.inner_text()
+    assert "does not hold" in page.get_by_test_id("mandate-holds").inner_text()
+    blockers = page.get_by_test_id("mandate-blockers")
+    assert "Sprūds" in blockers.locator("tr[data-nation='LV']").inner_text()
+    assert "ukrainian_forces_prepared" in blockers.locator("tr[data-nation='EE']").inner_text()
+    assert "No recorded position (25)" in blockers.locator("tr[data-nation='unknown']").inner_text()
+    shot(page, "mandate-panel")
+    with page.expect_request(lambda req: "/dashboard/mandate" in req.url) as sent:
+        page.select_option("#mandate_scenario_id", label="What-if: Latvia drops its condition")
+    assert sent.value.headers.get("hx-request") == "true"
+    page.wait_for_function(
+        "() => document.querySelector('#mandate-body').innerText.includes('What-if: Latvia')"
+    )
+    page.goto("/scenarios/mandate")
+    row = page.locator("[data-testid^=positions-] tr[data-nation='LV']")
+    assert "blocks" in row.inner_text()
+    estonia = page.locator("[data-testid^=positions-] tr[data-nation='EE']")
+    assert estonia.get_by_role("link", name="edit").count() == 0
+    row.get_by_role("link", name="edit").first.click()
+    page.wait_for_url(re.compile(r".*/scenarios/mandate-positions/\d+/edit$"))
+    detail = page.url.removesuffix("/edit")
+    page.fill("#f-note", "Position as reported after the Copenhagen meeting")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r".*/scenarios/mandate-positions(\?.*)?$"))
+    page.goto(detail)
+    assert "Copenhagen meeting" in page.locator("main").inner_text()
+    shot(page, "mandate-positions")
 
 
 def _yavoriv(page):

@@ -209,3 +209,54 @@ def test_procurement_commands(env):
     assert p.returncode == 1 and "not a number" in p.stderr
     p = run(["procurement", "aggregate", "--time-limit", "5"], e, folder)
     assert "national" in p.stdout and "greedy" in p.stdout
+
+
+def test_scenario_positions_list_set_blockers(env):
+    e, folder = env
+    e = {**e, "COLUMNS": "200"}
+    out = run(["scenario", "positions", "list"], e, folder).stdout
+    assert "LV" in out and "EE" in out and "support_with_conditions" in out
+    out = run(["scenario", "positions", "blockers", "--week", "2026-11-30"], e, folder).stdout
+    assert "does not hold" in out and "27 of 27 member states block" in out
+    assert "no recorded position (blocks):" in out and "HU" in out
+    # Latvia may record its own position, not Estonia's; a non-member cannot have one
+    p = run(
+        ["scenario", "positions", "set", "EE", "oppose", "--source", "x", "--as", "latvia"],
+        e,
+        folder,
+        ok=False,
+    )
+    assert p.returncode == 1 and "may only change rows of LV" in p.stderr
+    p = run(["scenario", "positions", "set", "NO", "support", "--source", "x"], e, folder, ok=False)
+    assert p.returncode == 1 and "not an EU member state" in p.stderr
+    p = run(["scenario", "positions", "set", "LV", "maybe", "--source", "x"], e, folder, ok=False)
+    assert p.returncode == 1 and "unknown stance" in p.stderr
+    # the demo's what-if flips Latvia; an override recorded here flips Hungary there
+    what_if = "What-if: Latvia drops its condition"
+    args = ["scenario", "positions", "blockers", "--week", "2026-12-07", "--scenario", what_if]
+    out = run(args, e, folder).stdout
+    assert "26 of 27 member states block" in out and "LV Latvia" not in out
+    out = run(
+        [
+            "scenario",
+            "positions",
+            "set",
+            "HU",
+            "oppose",
+            "--source",
+            "ILLUSTRATIVE",
+            "--date",
+            "2026-11-30",
+            "--scenario",
+            what_if,
+            "--as",
+            "planner",
+        ],
+        e,
+        folder,
+    ).stdout
+    assert "HU oppose (in scenario" in out
+    out = run(args, e, folder).stdout
+    assert "oppose (what-if)" in out and "not within 104 weeks" in out
+    out = run(["scenario", "positions", "blockers", "--week", "2026-12-07"], e, folder).stdout
+    assert "27 of 27 member states block" in out and "oppose" not in out  # reality unchanged

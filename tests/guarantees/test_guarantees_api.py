@@ -277,7 +277,12 @@ def test_xlsx_export_and_chart(client, as_user):
     fig = r.json()
     heat = fig["data"][0]
     assert heat["type"] == "heatmap"
-    assert heat["x"] == ["Reality", "Ceasefire next month", "Ceasefire in spring, breach in summer"]
+    assert heat["x"] == [
+        "Reality",
+        "Ceasefire next month",
+        "Ceasefire in spring, breach in summer",
+        "What-if: Latvia drops its condition",
+    ]
     assert "not needed yet" in heat["text"][0]
 
 

@@ -18,6 +18,7 @@ from muster.procurement import service as procurement
 from muster.reference import demo_data as d
 from muster.reference import service as reference
 from muster.reference.models import Nation, Phase
+from muster.scenarios import mandate
 from muster.scenarios import service as scenarios
 from muster.training import service as training
 
@@ -156,6 +157,7 @@ def load(db_session: Session, *, password: str) -> None:
                 phase=phase,
                 note=note,
             )
+    _load_mandate(db_session)
     for capability, zone, qty, unit, phase, rotation, priority in d.REQUIREMENTS:
         _add(
             db_session,
@@ -249,3 +251,50 @@ def load(db_session: Session, *, password: str) -> None:
             role=role,
             nation=nation,
         )
+
+
+def _load_mandate(db_session: Session) -> None:
+    """The mandate proposal, the positions public reporting gives, one what-if flipping one."""
+    title, text, source = d.MANDATE_PROPOSAL
+    proposal = _add(
+        db_session,
+        mandate.PROPOSALS,
+        title=title,
+        text=text,
+        status="open",
+        source=d.SOURCES[source],
+    )
+    for nation, stance, stated, condition, day, sources in d.MANDATE_POSITIONS:
+        _add(
+            db_session,
+            mandate.POSITIONS,
+            proposal_id=proposal.id,
+            nation=nation,
+            stance=stance,
+            stated_conditions=stated,
+            condition=condition,
+            date=_date(day),
+            source="; ".join(d.SOURCES[s] for s in sources),
+        )
+    name, description, events, (nation, stance, day) = d.MANDATE_WHAT_IF
+    scenario = _add(db_session, scenarios.SCENARIOS, name=name, description=description)
+    for event_day, phase, note in events:
+        _add(
+            db_session,
+            scenarios.PHASE_EVENTS,
+            scenario_id=scenario.id,
+            date=_date(event_day),
+            phase=phase,
+            note=note,
+        )
+    _add(
+        db_session,
+        mandate.POSITIONS,
+        proposal_id=proposal.id,
+        nation=nation,
+        scenario_id=scenario.id,
+        stance=stance,
+        date=_date(day),
+        source=d.SOURCES["illustrative"],
+        note="ILLUSTRATIVE what-if",
+    )

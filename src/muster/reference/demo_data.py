@@ -27,6 +27,7 @@ SOURCES: dict[str, str] = {
     "readtrends-2025-09": "https://readtrends.com/en/?p=1068",
     "mnfu-structure-2025-07-10": "https://unn.ua/en/news/coalition-of-the-willing-will-get-headquarters-in-paris-and-a-coordination-group-will-be-formed-in-kyiv-media",
     "voiceofvienna-backstop": "https://voiceofvienna.org/europe-ready-for-ukraine-security-guarantees-awaits-u-s-backing/",
+    "particle-2025-08": "https://particle.news/story/eu-ministers-back-post-truce-plan-to-train-ukrainian-troops-inside-ukraine",
     "illustrative": "ILLUSTRATIVE: no public source; a plausible figure for the demo",
 }
 
@@ -449,6 +450,50 @@ SCENARIOS = [
         ],
     ),
 ]
+
+# The mandate proposal. Defence ministers "broadly supported expanding the mandate" of EUMAM
+# Ukraine to train in Ukraine after any truce; the change needs unanimity of all 27
+# (kallas-2025-08-29). Only the positions public reporting gives per state are recorded:
+# Latvia (Sprūds: clear agreement on the parameters of a ceasefire or peace agreement first)
+# and Estonia (Pevkur: ready to send instructors, Ukrainian forces must be prepared)
+# (news-report, infoquest-2025-08). Reports that Hungary could block (particle-2025-08) are
+# not a stated position, so Hungary, like the other 24, has none recorded: they block.
+MANDATE_PROPOSAL = (
+    "Amend EUMAM Ukraine mandate to allow training on Ukrainian soil",
+    "Expand the mandate of the EU Military Assistance Mission in support of Ukraine so that "
+    "it can train Ukrainian forces inside Ukraine after a truce or ceasefire. Needs the "
+    "unanimous agreement of the EU member states.",
+    "kallas-2025-08-29",
+)
+MANDATE_POSITIONS = [
+    # nation, stance, stated conditions, condition expression, date, sources
+    (
+        "LV",
+        "support_with_conditions",
+        "Training in Ukraine needs clear agreement on the parameters of a ceasefire or peace "
+        "agreement (Defence Minister Andris Sprūds)",
+        "ceasefire_parameters_agreed",
+        "2025-08-29",
+        ("news-report", "infoquest-2025-08"),
+    ),
+    (
+        "EE",
+        "support_with_conditions",
+        "Ready to send instructors; Ukrainian forces must be adequately prepared for the "
+        "training (Defence Minister Hanno Pevkur)",
+        "ukrainian_forces_prepared",
+        "2025-08-29",
+        ("news-report", "infoquest-2025-08"),
+    ),
+]
+# A what-if flipping one position: ILLUSTRATIVE, not reported by any source.
+MANDATE_WHAT_IF = (
+    "What-if: Latvia drops its condition",
+    "ILLUSTRATIVE: Latvia supports the mandate change without conditions from December 2026; "
+    "the phase stays as in reality",
+    [("2022-02-21", "hostilities", "")],
+    ("LV", "support", "2026-12-07"),
+)
 
 # Force requirements for a reassurance force away from the front, an HQ with a Kyiv
 # coordination cell, air policing and air defence, maritime security (mnfu-structure-

@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 from muster.api_crud import crud_router
 from muster.auth.principal import Principal
 from muster.deps import ANY_ROLE, Permission, get_session
-from muster.scenarios import contingency, runs, service
+from muster.scenarios import contingency, mandate, runs, service
 from muster.scenarios.schemas import (
     Activate,
     ContingencyIn,
     ContingencyOut,
+    MandateState,
     MonteCarloIn,
     MonteCarloOut,
     SiteReadiness,
@@ -21,7 +22,7 @@ from muster.scenarios.schemas import (
 from muster.schemas import ERROR_RESPONSES, Page
 
 router = APIRouter()
-for _resource in service.RESOURCES:
+for _resource in service.RESOURCES + mandate.RESOURCES:
     router.include_router(crud_router(_resource))
 
 
@@ -55,6 +56,25 @@ def readiness(
 ):
     return service.site_readiness(
         db_session=db_session, scenario_id=id, today=today or dt.date.today(), weeks=weeks
+    )
+
+
+@router.get(
+    "/scenarios/{id}/mandate",
+    response_model=MandateState,
+    tags=["scenarios"],
+    dependencies=[Depends(ANY_ROLE)],
+    summary="Does `mandate_amended` hold in a week; who blocks, with which stance and stated "
+    "conditions; first week it holds",
+)
+def mandate_state(
+    id: int,
+    week: dt.date | None = Query(None, description="Default: this week"),
+    weeks: int = Query(104, ge=1, le=520, description="Horizon to look for the first week"),
+    db_session: Session = Depends(get_session),
+):
+    return mandate.state(
+        db_session=db_session, scenario_id=id, week=week or dt.date.today(), weeks=weeks
     )
 
 

@@ -187,3 +187,208 @@ def activate(id: Annotated[int, typer.Argument(help="Contingency id")]) -> None:
             )
         )
     console.print(f"contingency {id} activated")
+
+
+positions_app = typer.Typer(
+    help="Member states' positions on a mandate proposal and who blocks `mandate_amended`.",
+    no_args_is_help=True,
+)
+app.add_typer(positions_app, name="positions")
+
+
+def _proposal_id(session, proposal: int | None) -> int:
+    from muster.cli import _run
+    from muster.scenarios import mandate
+
+    if proposal is not None:
+        return proposal
+    return _run(lambda: mandate.default_proposal(session)).id
+
+
+@positions_app.command("list")
+def positions_list(
+    proposal: Annotated[
+        int | None, typer.Option(help="Proposal id (default: the only one)")
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="Scenario name or id: also its overrides (default: recorded only)"),
+    ] = None,
+) -> None:
+    """Positions on a proposal: the recorded ones and, with --scenario, its overrides."""
+    from sqlalchemy import select
+
+    from muster.cli import _scenario_id, _sessions
+    from muster.db import transaction
+    from muster.scenarios.models import MandatePosition
+
+    with transaction(_sessions()) as session:
+        pid = _proposal_id(session, proposal)
+        sid = _scenario_id(session, scenario)
+        where = MandatePosition.scenario_id.is_(None)
+        if sid is not None:
+            where = where | (MandatePosition.scenario_id == sid)
+        rows = session.scalars(
+            select(MandatePosition)
+            .where(MandatePosition.proposal_id == pid, where)
+            .order_by(MandatePosition.nation, MandatePosition.scenario_id)
+        ).all()
+        table = Table(
+            "id",
+            "nation",
+            "scope",
+            "stance",
+            "stated conditions",
+            "condition",
+            "date",
+            "source",
+            title=f"positions on proposal {pid}",
+        )
+        for r in rows:
+            table.add_row(
+                str(r.id),
+                r.nation,
+                "recorded" if r.scenario_id is None else f"scenario {r.scenario_id}",
+                r.stance + (" (conditions met)" if r.conditions_met else ""),
+                r.stated_conditions,
+                r.condition,
+                str(r.date),
+                r.source,
+            )
+    console.print(table)
+
+
+@positions_app.command("set")
+def positions_set(
+    nation: Annotated[str, typer.Argument(help="EU member state, e.g. LV")],
+    stance: Annotated[
+        str,
+        typer.Argument(
+            help="support, support_with_conditions, wait_for_ceasefire, oppose or abstain"
+        ),
+    ],
+    source: Annotated[str, typer.Option(help="Where the position is reported (required)")],
+    date: Annotated[
+        str | None, typer.Option(help="Date stated, YYYY-MM-DD (default: today)")
+    ] = None,
+    stated_conditions: Annotated[
+        str, typer.Option("--conditions", help="Stated conditions, as free text")
+    ] = "",
+    condition: Annotated[
+        str, typer.Option(help="Stated conditions as a condition expression")
+    ] = "",
+    conditions_met: Annotated[
+        bool, typer.Option("--conditions-met", help="Free-text conditions are met")
+    ] = False,
+    proposal: Annotated[
+        int | None, typer.Option(help="Proposal id (default: the only one)")
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option(help="Scenario name or id: a what-if override")
+    ] = None,
+    note: Annotated[str, typer.Option(help="A note")] = "",
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Record with this user's rights (default: system)")
+    ] = None,
+) -> None:
+    """Record a member state's position (creates it or changes the one in the same scope)."""
+    from muster.cli import _fail, _principal, _run, _scenario_id, _sessions
+    from muster.db import transaction
+    from muster.scenarios import mandate
+
+    try:
+        day = dt.date.fromisoformat(date) if date else dt.date.today()
+    except ValueError:
+        _fail(f"'{date}' is not a date (YYYY-MM-DD)")
+    if stance not in mandate.STANCES:
+        _fail(f"unknown stance '{stance}'; use one of: {', '.join(mandate.STANCES)}")
+    with transaction(_sessions()) as session:
+        principal = _run(lambda: _principal(session, as_user))
+        row = _run(
+            lambda: mandate.set_position(
+                db_session=session,
+                principal=principal,
+                proposal_id=_proposal_id(session, proposal),
+                nation=nation.upper(),
+                scenario_id=_scenario_id(session, scenario),
+                values={
+                    "stance": stance,
+                    "stated_conditions": stated_conditions,
+                    "condition": condition,
+                    "conditions_met": conditions_met,
+                    "date": day,
+                    "source": source,
+                    "note": note,
+                },
+            )
+        )
+        scope = "recorded" if row.scenario_id is None else f"in scenario {row.scenario_id}"
+        console.print(
+            f"position {row.id}: {row.nation} {row.stance} ({scope}), version {row.version}"
+        )
+
+
+@positions_app.command("blockers")
+def positions_blockers(
+    scenario: Annotated[
+        str | None, typer.Option(help="Scenario name or id (default: the reality)")
+    ] = None,
+    week: Annotated[str | None, typer.Option(help="Week, YYYY-MM-DD (default: this week)")] = None,
+    weeks: Annotated[int, typer.Option(help="Horizon to find the first week it holds")] = 104,
+) -> None:
+    """Does `mandate_amended` hold; who stands in the way, with stance and stated conditions."""
+    from muster.cli import _fail, _run, _scenario_id, _sessions
+    from muster.db import transaction
+    from muster.scenarios import mandate
+
+    try:
+        day = dt.date.fromisoformat(week) if week else dt.date.today()
+    except ValueError:
+        _fail(f"'{week}' is not a date (YYYY-MM-DD)")
+    with transaction(_sessions()) as session:
+        state = _run(
+            lambda: mandate.state(
+                db_session=session,
+                scenario_id=_scenario_id(session, scenario),
+                week=day,
+                weeks=weeks,
+            )
+        )
+    first = state["first_week"]
+    console.print(
+        f"{state['scenario']}, week of {state['week']}: mandate_amended "
+        + ("holds" if state["holds"] else "does not hold")
+        + (
+            f"; first holds in the week of {first} ({state['weeks_from_now']} weeks)"
+            if first
+            else f"; not within {state['horizon_weeks']} weeks"
+        )
+    )
+    for p in state["proposals"]:
+        table = Table(
+            "nation",
+            "stance",
+            "stated conditions",
+            "condition",
+            "agrees from",
+            "source",
+            title=f"{p['title']} ({p['status']}): {len(p['blockers'])} of "
+            f"{p['member_states']} member states block",
+        )
+        unknown = [b["nation"] for b in p["blockers"] if b["stance"] == "unknown"]
+        for b in p["blockers"]:
+            if b["stance"] == "unknown":
+                continue
+            table.add_row(
+                f"{b['nation']} {b['name']}",
+                b["stance"] + (" (what-if)" if b["scope"] == "scenario" else ""),
+                b["stated_conditions"],
+                b["condition"],
+                str(b["first_agreeing_week"] or "—"),
+                b["source"],
+            )
+        console.print(table)
+        if unknown:
+            console.print(f"no recorded position (blocks): {', '.join(unknown)}")
+        if p["abstaining"]:
+            console.print(f"abstaining (does not block): {', '.join(p['abstaining'])}")

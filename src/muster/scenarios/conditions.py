@@ -72,6 +72,10 @@ BUILTIN_CONDITIONS: Final[Mapping[str, str]] = {
     ),
     "parliamentary_approval": "The contributing nation's parliament has approved the deployment.",
     "eu_soil": "The activity takes place on EU (or Norwegian) soil, not in Ukraine.",
+    "mandate_amended": (
+        "The mission's mandate is amended (e.g. EUMAM Ukraine training on Ukrainian soil): "
+        "every EU member state agrees or abstains; derived per week from their positions."
+    ),
 }
 """Condition names every installation knows, with a one-line description."""
 

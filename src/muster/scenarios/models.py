@@ -81,3 +81,39 @@ class MonteCarloRun(Versioned, Base):
     result: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(80), default="")
+
+
+class MandateProposal(Versioned, Base):
+    """A proposal to change the mandate of the mission (e.g. EUMAM Ukraine training on
+    Ukrainian soil), which needs every EU member state to agree. `scenario_id` None: the
+    proposal exists in every scenario; otherwise only in that what-if."""
+
+    __tablename__ = "mandate_proposals"
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    scenario_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scenarios.id"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    source: Mapped[str] = mapped_column(Text, default="")
+
+
+class MandatePosition(Versioned, Base):
+    """A member state's stated position on a proposal, from the week of `date` on.
+
+    `scenario_id` None: the recorded (baseline) position, in every scenario; otherwise a
+    what-if override of that nation's position in that scenario only."""
+
+    __tablename__ = "mandate_positions"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("mandate_proposals.id"), index=True)
+    nation: Mapped[str] = mapped_column(String(2), index=True)
+    scenario_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scenarios.id"), nullable=True, index=True
+    )
+    stance: Mapped[str] = mapped_column(String(30))
+    stated_conditions: Mapped[str] = mapped_column(Text, default="")
+    condition: Mapped[str] = mapped_column(Text, default="")
+    conditions_met: Mapped[bool] = mapped_column(Boolean, default=False)
+    date: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")

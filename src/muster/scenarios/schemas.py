@@ -150,3 +150,121 @@ class MonteCarloOut(BaseModel):
     created_by: str
     config: dict
     result: dict
+
+
+Stance = Literal["support", "support_with_conditions", "wait_for_ceasefire", "oppose", "abstain"]
+ProposalStatus = Literal["open", "adopted", "withdrawn"]
+
+
+class MandateProposalIn(StrictInput):
+    title: str = Field(
+        min_length=1,
+        max_length=200,
+        examples=["Amend EUMAM Ukraine mandate to allow training on Ukrainian soil"],
+    )
+    text: str = ""
+    scenario_id: int | None = Field(
+        default=None, ge=1, description="Empty: the proposal exists in every scenario"
+    )
+    status: ProposalStatus = Field(
+        default="open",
+        description="open: agreement comes from the positions; adopted: the Council has "
+        "adopted it (holds in every week); withdrawn: ignored",
+    )
+    source: str = ""
+
+
+class MandateProposalOut(ReadBase, MandateProposalIn):
+    pass
+
+
+MandateProposalUpdate = make_update(MandateProposalIn, "MandateProposalUpdate")
+
+
+class MandatePositionIn(StrictInput):
+    proposal_id: int = Field(ge=1)
+    nation: str = Field(
+        min_length=2,
+        max_length=2,
+        pattern=r"^[A-Z]{2}$",
+        description="An EU member state (ISO 3166-1 alpha-2)",
+        examples=["LV"],
+    )
+    scenario_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="Empty: the recorded position, in every scenario; a scenario: a what-if "
+        "override of this nation's position there",
+    )
+    stance: Stance = Field(examples=["support_with_conditions"])
+    stated_conditions: str = Field(
+        default="", description="The conditions as the nation stated them (free text)"
+    )
+    condition: str = Field(
+        default="",
+        max_length=2000,
+        description="For support_with_conditions: the stated conditions as a condition "
+        "expression, evaluated per week (e.g. ceasefire_parameters_agreed)",
+        examples=["phase >= ceasefire and ceasefire_parameters_agreed"],
+    )
+    conditions_met: bool = Field(
+        default=False,
+        description="For support_with_conditions without an expression: a planner records "
+        "that the free-text conditions are met",
+    )
+    date: dt.date = Field(
+        description="When the position was stated; it applies from that week on",
+        examples=["2025-08-29"],
+    )
+    source: str = Field(min_length=1, description="Where the position is reported (required)")
+    note: str = ""
+
+
+class MandatePositionOut(ReadBase, MandatePositionIn):
+    pass
+
+
+MandatePositionUpdate = make_update(MandatePositionIn, "MandatePositionUpdate")
+
+
+class MandateBlocker(BaseModel):
+    nation: str
+    name: str
+    stance: str = Field(description="The stance in force, or `unknown` (no recorded position)")
+    stated_conditions: str
+    condition: str
+    conditions_met: bool
+    date: dt.date | None
+    source: str
+    scope: str = Field(description="baseline, scenario (a what-if override) or none")
+    position_id: int | None
+    first_agreeing_week: dt.date | None = Field(
+        description="First week in the horizon in which this position agrees"
+    )
+
+
+class MandateProposalState(BaseModel):
+    proposal_id: int
+    title: str
+    status: str
+    scope: str
+    holds: bool
+    first_week: dt.date | None = Field(description="First week in the horizon it holds")
+    weeks_from_now: int | None
+    member_states: int
+    agreeing: list[str]
+    abstaining: list[str]
+    blockers: list[MandateBlocker]
+
+
+class MandateState(BaseModel):
+    scenario_id: int
+    scenario: str
+    week: dt.date
+    horizon_weeks: int
+    holds: bool = Field(description="Whether `mandate_amended` holds in the week")
+    first_week: dt.date | None = Field(
+        description="First week in the horizon in which `mandate_amended` holds"
+    )
+    weeks_from_now: int | None
+    proposals: list[MandateProposalState]

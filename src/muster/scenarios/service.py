@@ -34,6 +34,7 @@ from muster.scenarios.schemas import (
 from muster.weeks import monday
 
 PLANNERS = frozenset({"admin", "planner"})
+DERIVED_MANDATE = "mandate_amended"  # scenarios.mandate.MANDATE_CONDITION
 
 
 def known_condition_names(db_session: Session) -> set[str]:
@@ -75,6 +76,11 @@ def _check_condition_row(db_session: Session, values: dict[str, Any], row: Any) 
     ):
         raise Invalid(
             "a condition name is lower-case letters, digits and _ and not a keyword", field="name"
+        )
+    if values["name"] == DERIVED_MANDATE:
+        raise Invalid(
+            "mandate_amended follows from the member states' positions; record those instead",
+            field="name",
         )
     return values
 
@@ -121,6 +127,12 @@ CONDITIONS = Resource(
 
 def _check_condition_event(db_session: Session, values: dict[str, Any], row: Any) -> dict[str, Any]:
     require(db_session, Scenario, "id", values["scenario_id"], "scenario_id", "scenario")
+    if values["condition"] == DERIVED_MANDATE:
+        raise Invalid(
+            "mandate_amended follows from the member states' positions (a what-if can "
+            "override a position); it takes no events",
+            field="condition",
+        )
     if values["condition"] not in known_condition_names(db_session) and not (
         cond.is_site_condition(values["condition"])
     ):
@@ -207,7 +219,9 @@ def timeline(
 
     A condition starts from its current truth and changes at each of the scenario's
     condition events; `extra_events` (date, phase) are added to the scenario's phase events;
-    `site_<slug>_cleared` conditions without a row count as false. Coverage conditions
+    `site_<slug>_cleared` conditions without a row count as false. `mandate_amended` comes
+    from the member states' positions on the mandate proposals (`scenarios.mandate`); a
+    stored condition or event of that name is refused. Coverage conditions
     (`<zone>_air_defence_covered`, from the guarantees sourcing of each week) are added when
     `with_coverage`, or by default when a site or pledge condition names one.
     """
@@ -247,6 +261,7 @@ def timeline(
         phases=tuple(phase_list),
         truths={k: tuple(v) for k, v in truths.items()},
     )
+    line = _with_mandate(db_session, line)
     if with_coverage is None:
         with_coverage = _coverage_used(db_session)
     if not with_coverage:
@@ -262,6 +277,29 @@ def timeline(
         weeks=line.weeks,
         phases=line.phases,
         truths={**line.truths, **extra},
+    )
+
+
+def _with_mandate(db_session: Session, line: Timeline) -> Timeline:
+    """Add `mandate_amended` per week, from the member states' positions (evaluated on the
+    phases and named conditions, before coverage conditions)."""
+    from muster.scenarios import mandate
+
+    truths = {k: v for k, v in line.truths.items() if k != mandate.MANDATE_CONDITION}
+    base = Timeline(
+        scenario_id=line.scenario_id,
+        start=line.start,
+        weeks=line.weeks,
+        phases=line.phases,
+        truths=truths,
+    )
+    truths[mandate.MANDATE_CONDITION] = mandate.mandate_truths(db_session, base)
+    return Timeline(
+        scenario_id=line.scenario_id,
+        start=line.start,
+        weeks=line.weeks,
+        phases=line.phases,
+        truths=truths,
     )
 
 

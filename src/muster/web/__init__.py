@@ -14,13 +14,23 @@ from muster.web.core import HERE, LoginThrottle
 
 def install(app: FastAPI) -> None:
     """Add the web pages and their static files to `app`."""
-    from muster.web import contingencies, guarantees, montecarlo, pages, plans, procurement, tables
+    from muster.web import (
+        contingencies,
+        guarantees,
+        mandate,
+        montecarlo,
+        pages,
+        plans,
+        procurement,
+        tables,
+    )
 
     app.state.login_throttle = LoginThrottle()
     # plotly.min.js is a route of its own under /static/vendor, so it must come first
     app.include_router(pages.router)
     app.include_router(plans.router)
     app.include_router(contingencies.router)
+    app.include_router(mandate.router)
     app.include_router(procurement.router)
     app.include_router(guarantees.router)
     app.include_router(montecarlo.router)

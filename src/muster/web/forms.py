@@ -18,10 +18,18 @@ from starlette.datastructures import FormData
 from muster.auth.principal import Principal
 from muster.crud import Resource
 from muster.reference.models import Course, Nation, PriorityArea
-from muster.scenarios.models import Scenario
+from muster.scenarios.models import MandateProposal, Scenario
 from muster.training.models import Site, TrainingRequest
 
-LONG_TEXT = {"condition", "ukraine_condition", "note", "description", "source"}
+LONG_TEXT = {
+    "condition",
+    "ukraine_condition",
+    "note",
+    "description",
+    "source",
+    "stated_conditions",
+    "text",
+}
 NATION_FIELDS = {"nation", "host_nation", "lead_nation"}
 LABELS = {
     "eu_soil_only": "EU soil only",
@@ -38,6 +46,9 @@ LABELS = {
     "week_from": "First week",
     "week_to": "Last week",
     "plan_id": "Plan id",
+    "proposal_id": "Proposal",
+    "stated_conditions": "Stated conditions (as the nation put them)",
+    "conditions_met": "Stated conditions recorded as met",
 }
 HELP = {
     "course_codes": "Course codes separated by ;",
@@ -48,6 +59,19 @@ HELP = {
     "condition": "e.g. phase >= ceasefire and us_backstop (empty: always)",
     "ukraine_condition": "e.g. phase >= ceasefire and ceasefire_parameters_agreed",
     "priority": "5 is most urgent",
+}
+
+
+# Help that differs from HELP for one table: (resource name, field) -> text.
+RESOURCE_HELP = {
+    ("mandate-positions", "condition"): (
+        "Only for support_with_conditions: the stated conditions as an expression, e.g. "
+        "ceasefire_parameters_agreed (empty: free text only, counts once recorded as met)"
+    ),
+    ("mandate-positions", "scenario_id"): (
+        "Empty: the recorded position, in every scenario; a scenario: a what-if override there"
+    ),
+    ("mandate-proposals", "scenario_id"): "Empty: the proposal exists in every scenario",
 }
 
 
@@ -138,6 +162,11 @@ def choices_for(db_session: Session, name: str) -> list[tuple[str, str]] | None:
             (str(r.id), f"#{r.id} {r.course_code} · {r.trainees} trainees")
             for r in db_session.scalars(select(TrainingRequest).order_by(TrainingRequest.id))
         ]
+    if name == "proposal_id":
+        return [
+            (str(p.id), f"#{p.id} {p.title}")
+            for p in db_session.scalars(select(MandateProposal).order_by(MandateProposal.id))
+        ]
     if name == "scenario_id":
         return [
             (str(s.id), s.name) for s in db_session.scalars(select(Scenario).order_by(Scenario.id))
@@ -163,7 +192,7 @@ def form_fields(
             required=info.is_required(),
             nullable=nullable,
             choices=choices,
-            help=_help(name, kind, info.description),
+            help=RESOURCE_HELP.get((resource.name, name)) or _help(name, kind, info.description),
         )
         if (
             principal is not None

@@ -34,6 +34,7 @@ from muster.web.core import (
     redirect,
     render,
 )
+from muster.web.mandate import mandate_context
 from muster.web.views import PILLARS
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -201,6 +202,7 @@ def dashboard(
         envelope=envelope,
         figures=figures,
         **_readiness_context(db_session, scenario_id),
+        **mandate_context(db_session, scenario_id),
     )
 
 

@@ -276,7 +276,14 @@ def new_form(
     if not crud.may_write(principal, view.resource):
         raise Forbidden(f"your role ({principal.role}) may not add {view.label.lower()}")
     fields = forms.form_fields(db_session, view.resource, principal)
-    state = forms.FormState(fields=fields, values=forms.defaults(view.resource, principal))
+    values = forms.defaults(view.resource, principal)
+    # a link may pre-fill fields (e.g. the mandate page: proposal, nation, scenario)
+    values.update(
+        {f.name: request.query_params[f.name] for f in fields if f.name in request.query_params}
+    )
+    if principal.is_scoped and view.resource.nation_field:
+        values[view.resource.nation_field] = principal.nation or ""
+    state = forms.FormState(fields=fields, values=values)
     return _form_page(request, view, state)
 
 

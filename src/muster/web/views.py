@@ -17,6 +17,8 @@ HEADINGS = {
     "ukraine_condition": "condition in Ukraine",
     "weekly_capacity": "capacity",
     "plan_id": "plan",
+    "scenario_id": "scenario (empty: all)",
+    "proposal_id": "proposal",
 }
 
 
@@ -94,6 +96,29 @@ VIEWS: tuple[TableView, ...] = (
         "History",
         ("as_of", "cumulative_trained", "source"),
         "as_of",
+    ),
+    _view(
+        "mandate-proposals",
+        "scenarios",
+        "Mandate proposals",
+        ("title", "scenario_id", "status", "source"),
+    ),
+    _view(
+        "mandate-positions",
+        "scenarios",
+        "Mandate positions",
+        (
+            "proposal_id",
+            "nation",
+            "scenario_id",
+            "stance",
+            "stated_conditions",
+            "condition",
+            "conditions_met",
+            "date",
+            "source",
+        ),
+        "nation",
     ),
     _view(
         "force-requirements",
