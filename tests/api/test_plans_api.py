@@ -205,6 +205,22 @@ def _open_ukraine(live, sid, week="2027-01-04"):
         live.post(
             "/api/v1/condition-events", json={"scenario_id": sid, "date": week, "condition": name}
         )
+    # the demo's sites in Ukraine also need the EUMAM mandate changed: all 27 agree here
+    proposal = live.get("/api/v1/mandate-proposals").json()["items"][0]
+    members = live.get("/api/v1/nations", params={"eu_member": True, "limit": 100}).json()
+    for n in members["items"]:
+        r = live.post(
+            "/api/v1/mandate-positions",
+            json={
+                "proposal_id": proposal["id"],
+                "nation": n["code"],
+                "scenario_id": sid,
+                "stance": "support",
+                "date": week,
+                "source": "ILLUSTRATIVE test what-if",
+            },
+        )
+        assert r.status_code == 201, r.text
 
 
 def test_breach_repair_changes_fewer_cohorts_than_a_fresh_solve(live):

@@ -18,7 +18,11 @@ def test_reality_keeps_ukrainian_sites_closed(client, as_user):
     sites = {s["site"]: s for s in r.json()}
     assert set(sites) == {"Yavoriv", "Lviv", "Uzhhorod"}
     assert all(not s["open_now"] and s["first_open_week"] is None for s in sites.values())
-    assert sites["Lviv"]["blocking"] == ["phase >= ceasefire", "site_lviv_cleared"]
+    assert sites["Lviv"]["blocking"] == [
+        "phase >= ceasefire",
+        "site_lviv_cleared",
+        "mandate_amended",
+    ]
 
 
 def test_recording_ceasefire_and_clearance_opens_a_site(client, as_user):
@@ -47,9 +51,43 @@ def test_recording_ceasefire_and_clearance_opens_a_site(client, as_user):
             headers=h,
         ).json()
     }
-    assert after["Lviv"]["first_open_week"] == "2027-02-01"
-    assert after["Lviv"]["weeks_from_now"] == 9
+    # cleared from 1 Feb, but training inside Ukraine also needs the mandate changed
+    assert after["Lviv"]["first_open_week"] is None
+    assert after["Lviv"]["blocking"][-1] == "mandate_amended"
+    all_agree(client, h, what_if["id"], "2027-03-01")
+    after = {
+        s["site"]: s
+        for s in client.get(
+            f"/api/v1/scenarios/{what_if['id']}/readiness",
+            params={"today": "2026-11-30"},
+            headers=h,
+        ).json()
+    }
+    assert after["Lviv"]["first_open_week"] == "2027-03-01"
+    assert after["Lviv"]["weeks_from_now"] == 13
     assert after["Yavoriv"]["first_open_week"] is None
+
+
+def all_agree(client, h, scenario_id, date):
+    """A what-if in which every member state supports the mandate change from `date`."""
+    proposal = client.get("/api/v1/mandate-proposals", headers=h).json()["items"][0]
+    members = client.get(
+        "/api/v1/nations", params={"eu_member": True, "limit": 100}, headers=h
+    ).json()["items"]
+    for n in members:
+        r = client.post(
+            "/api/v1/mandate-positions",
+            headers=h,
+            json={
+                "proposal_id": proposal["id"],
+                "nation": n["code"],
+                "scenario_id": scenario_id,
+                "stance": "support",
+                "date": date,
+                "source": "ILLUSTRATIVE test what-if",
+            },
+        )
+        assert r.status_code == 201, r.text
 
 
 def test_usable_in_a_week(client, as_user):

@@ -239,6 +239,17 @@ def test_ceasefire_event_changes_readiness_on_the_dashboard(page):
     page.get_by_test_id("condition-site_yavoriv_cleared").get_by_text("holds").first.wait_for()
     page.goto("/")
     row = _yavoriv(page)
+    assert "closed" in row.inner_text()
+    assert row.locator(".blocking").inner_text().strip() == "mandate_amended"
+    # the Council adopts the mandate change: the planner records it on the proposal
+    page.goto("/scenarios/mandate-proposals")
+    page.locator("a[href$='/edit']").first.click()
+    page.select_option("#f-status", "adopted")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r".*/scenarios/mandate-proposals(\?.*)?$"))
+    page.goto("/")
+    assert "holds" in page.get_by_test_id("mandate-holds").inner_text()
+    row = _yavoriv(page)
     assert "open" in row.locator("td").nth(2).inner_text()
     assert row.locator(".blocking").inner_text().strip() == "—"
     shot(page, "readiness-after")

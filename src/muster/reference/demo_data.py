@@ -178,7 +178,8 @@ COURSES = [
 # Sites. CAT-C in Poland and ST-C at Strausberg are public (eeas-strausberg, babel-catc);
 # training is "primarily in Poland and Germany" (eeas-strausberg). Capacities, coordinates
 # rounded to towns, the other hosts and all sites in Ukraine are ILLUSTRATIVE. Sites in
-# Ukraine open only after a ceasefire and a security clearance.
+# Ukraine open only after a ceasefire, a security clearance and the change of the EUMAM
+# mandate, which needs all 27 member states (kallas-2025-08-29; see MANDATE_POSITIONS).
 SITES = [
     # name, host, lat, lon, weekly capacity, courses, condition, zone
     (
@@ -209,7 +210,7 @@ SITES = [
         23.38,
         1500,
         ["BASIC", "INF-SQD", "SAPPER", "DEMINE"],
-        "phase >= ceasefire and site_yavoriv_cleared",
+        "phase >= ceasefire and site_yavoriv_cleared and mandate_amended",
         "western_non_combat",
     ),
     (
@@ -219,7 +220,7 @@ SITES = [
         24.03,
         600,
         ["MEDIC", "LEADER", "STAFF"],
-        "phase >= ceasefire and site_lviv_cleared",
+        "phase >= ceasefire and site_lviv_cleared and mandate_amended",
         "western_non_combat",
     ),
     (
@@ -229,7 +230,7 @@ SITES = [
         22.29,
         400,
         ["DEMINE", "EOD", "MAINT"],
-        "phase >= ceasefire and site_uzhhorod_cleared",
+        "phase >= ceasefire and site_uzhhorod_cleared and mandate_amended",
         "western_non_combat",
     ),
 ]
