@@ -79,7 +79,11 @@ def test_positions_page_offers_edits_by_nation_scope(client, as_user):
     assert "Positions and the mandate" in html and 'data-nation="HU"' in html
     assert f"/scenarios/mandate-positions/{lv['id']}/edit" in html
     assert f"/scenarios/mandate-positions/{ee['id']}/edit" not in html
-    assert "nation=LV&amp;scenario_id=" in html  # an override of its own position
+    assert "nation=LV&amp;scenario_id=" not in html  # the reality takes no what-if
+    assert "nation=FR" not in html
+    sid = _scenario_id(client, as_user, "Ceasefire next month")
+    html = client.get(f"/scenarios/mandate?scenario_id={sid}").text
+    assert f"nation=LV&amp;scenario_id={sid}" in html  # an override of its own position
     assert "nation=FR" not in html
     assert client.get(f"/scenarios/mandate-positions/{ee['id']}/edit").status_code == 403
     _as(client, "observer")
