@@ -49,7 +49,7 @@ def test_blockers_errors(client, as_user):
     r = client.get("/api/v1/scenarios/1/mandate", params={"weeks": 0}, headers=h)
     assert r.status_code == 422 and r.json()["field"] == "weeks"
     r = client.get("/api/v1/scenarios/1/mandate", params={"week": "9999-12-27"}, headers=h)
-    assert r.status_code < 500
+    assert r.status_code == 422 and r.json()["field"] == "week"
 
 
 def test_nation_scope_and_errors(client, as_user):

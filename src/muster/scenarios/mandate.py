@@ -346,6 +346,10 @@ def state(
 
     if not 1 <= weeks <= 520:
         raise Invalid("a horizon is 1 to 520 weeks", field="weeks")
+    try:
+        week + dt.timedelta(weeks=weeks)
+    except OverflowError as exc:
+        raise Invalid("the horizon runs past the last date", field="week") from exc
     scenario = service.get_scenario(db_session=db_session, scenario_id=scenario_id)
     line = service.timeline(
         db_session=db_session,
