@@ -3,6 +3,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from muster.planner import Plan, Problem, greedy_plan, lp_bound, score, solve, validate
+from muster.planner.bound import category_bound
 from muster.planner.problem import Cohort, Course, Pledge, Request, Site
 
 from .strategies import brute_force_optimum, problems
@@ -33,6 +34,19 @@ def test_cpsat_optimum_equals_exhaustive_search(problem: Problem) -> None:
     # both LP bounds (plain and with the remainder-class cuts) are valid
     assert lp_bound(problem, cuts=True) >= best - 1e-6
     assert lp_bound(problem, cuts=False) >= lp_bound(problem, cuts=True) - 1e-6
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_sites=2, max_courses=2, max_weeks=3, max_requests=3, max_pledges=3, tiny=True))
+def test_category_bounds_are_valid_against_exhaustive_search(problem: Problem) -> None:
+    """Both category bounds (per-category cut LPs; per-category MIP dual bounds) hold."""
+    best = brute_force_optimum(problem)
+    lp = category_bound(problem)
+    mip = category_bound(problem, mip_seconds=2.0)
+    assert mip >= best - 1e-6
+    assert lp >= mip - 1e-6
+    # dropping the shared rows can only loosen the full cut LP
+    assert lp >= lp_bound(problem, cuts=True) - 1e-6
 
 
 @settings(max_examples=10, deadline=None)
@@ -112,16 +126,16 @@ def test_solver_beats_greedy_on_a_trap() -> None:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_requests=6))
 def test_large_instance_paths_give_valid_plans(problem: Problem) -> None:
-    """The rolling dive and the category LNS (used on L) on small problems."""
+    """The category dive and the category LNS (used on L) on small problems."""
     import importlib
 
     mod = importlib.import_module("muster.planner.solve")
-    saved = (mod.LP_FULL_CANDIDATES, mod.ROLLING_BLOCK_CANDIDATES, mod.EXACT_MAX_CANDIDATES)
+    saved = (mod.LP_FULL_CANDIDATES, mod.CATEGORY_DIVE_SITES, mod.EXACT_MAX_CANDIDATES)
     try:
-        mod.LP_FULL_CANDIDATES, mod.ROLLING_BLOCK_CANDIDATES, mod.EXACT_MAX_CANDIDATES = 0, 3, 0
+        mod.LP_FULL_CANDIDATES, mod.CATEGORY_DIVE_SITES, mod.EXACT_MAX_CANDIDATES = 0, 1, 0
         plan = solve(problem, time_limit=1.0, seed=3)
     finally:
-        mod.LP_FULL_CANDIDATES, mod.ROLLING_BLOCK_CANDIDATES, mod.EXACT_MAX_CANDIDATES = saved
+        mod.LP_FULL_CANDIDATES, mod.CATEGORY_DIVE_SITES, mod.EXACT_MAX_CANDIDATES = saved
     assert validate(problem, plan) == []
     assert (
         score(problem, plan).weighted_trainees
