@@ -90,6 +90,13 @@ class LpDive:
         self.f = f
         self.h = to_highs(f, integer=False)
         self.base_upper = list(f.rows.upper)
+        self.solved = False  # a first solve was done: later solves start from its basis
+
+    def set_upper(self, uppers: dict[int, float]) -> None:
+        """New right-hand sides for some rows (what ``subtract`` then lowers further)."""
+        for i, ub in uppers.items():
+            self.base_upper[i] = ub
+            self.h.changeRowBounds(i, -highspy.kHighsInf, ub)
 
     def solve(self, first: bool, time_limit: float | None) -> tuple[str, list[float], float]:
         self.h.setOptionValue("solver", "ipm" if first else "simplex")
@@ -98,6 +105,7 @@ class LpDive:
         )
         self.h.run()
         status = self.h.modelStatusToString(self.h.getModelStatus())
+        self.solved = self.solved or status == "Optimal"
         return (
             status,
             list(self.h.getSolution().col_value),
@@ -143,17 +151,20 @@ def lp_dive_plan(
     seed_cohorts: Sequence[Cohort] | None = None,
     fill: Sequence[Request] | None = None,
     deterministic: bool = False,
+    dive: LpDive | None = None,
 ) -> Plan | None:
     """A valid plan by LP diving (see ``LpDive``); stops at ``deadline`` (perf_counter).
 
     ``on_first(status, objective, values)`` receives the first (full) LP solve — the bound.
-    None when the first LP does not solve in time.
+    None when the first LP does not solve in time. ``dive``: an LpDive of ``f`` prepared by
+    the caller (solved once already: the first round re-solves from that basis).
     """
     import time
 
     from .pins import resolve_pins, seed_ledger
 
-    dive = LpDive(problem, index, f)
+    warm = dive is not None and dive.solved
+    dive = dive or LpDive(problem, index, f)
     ledger = Ledger(problem, index, pooled=True)
     pins = resolve_pins(problem)
     if seed_cohorts is None:
@@ -167,13 +178,17 @@ def lp_dive_plan(
     for c in cohorts:
         taken[c.request] = taken.get(c.request, 0) + c.trainees
     new: list[Cohort] = []
+
+    def c_req(c: Cohort) -> float:
+        return problem.request(c.request).priority
+
     mode, first_count, level = "full", None, 0
     values = None
     for rnd in range(max_rounds):
         left = None if deterministic else deadline - time.perf_counter()
         if rnd == 0:
             status, values, obj = dive.solve(
-                True, None if deterministic else first_time_limit or left
+                not warm, None if deterministic else first_time_limit or left
             )
             if on_first is not None:
                 on_first(status, obj, values)
@@ -182,7 +197,7 @@ def lp_dive_plan(
         else:
             if left is not None and left < 0.2:
                 break
-            status, values, _obj = dive.solve(False, left)
+            status, values, obj = dive.solve(False, left)
             if status != "Optimal":
                 break
         placed = 0
@@ -229,8 +244,11 @@ def lp_dive_plan(
                 break
             level += 1
         if log is not None:
-            log(f"round {rnd} {mode} level {level}: placed {placed} classes")
+            done = sum(c.trainees * c_req(c) for c in new)
+            log(f"round {rnd} {mode} level {level}: LP {obj:.1f}, {placed} classes, {done:.0f}")
         dive.subtract(new)
-    rest = sorted(fill or problem.requests, key=lambda r: (-r.priority, r.latest_end, r.id))
+    rest = sorted(
+        problem.requests if fill is None else fill, key=lambda r: (-r.priority, r.latest_end, r.id)
+    )
     fill_requests(ledger, rest, cohorts)
     return Plan(tuple(pooled_to_concrete(problem, index, cohorts, pins.fixed)))
