@@ -90,13 +90,6 @@ class LpDive:
         self.f = f
         self.h = to_highs(f, integer=False)
         self.base_upper = list(f.rows.upper)
-        self.solved = False  # a first solve was done: later solves start from its basis
-
-    def set_upper(self, uppers: dict[int, float]) -> None:
-        """New right-hand sides for some rows (what ``subtract`` then lowers further)."""
-        for i, ub in uppers.items():
-            self.base_upper[i] = ub
-            self.h.changeRowBounds(i, -highspy.kHighsInf, ub)
 
     def solve(self, first: bool, time_limit: float | None) -> tuple[str, list[float], float]:
         self.h.setOptionValue("solver", "ipm" if first else "simplex")
@@ -105,7 +98,6 @@ class LpDive:
         )
         self.h.run()
         status = self.h.modelStatusToString(self.h.getModelStatus())
-        self.solved = self.solved or status == "Optimal"
         return (
             status,
             list(self.h.getSolution().col_value),
@@ -151,20 +143,18 @@ def lp_dive_plan(
     seed_cohorts: Sequence[Cohort] | None = None,
     fill: Sequence[Request] | None = None,
     deterministic: bool = False,
-    dive: LpDive | None = None,
 ) -> Plan | None:
     """A valid plan by LP diving (see ``LpDive``); stops at ``deadline`` (perf_counter).
 
     ``on_first(status, objective, values)`` receives the first (full) LP solve — the bound.
-    None when the first LP does not solve in time. ``dive``: an LpDive of ``f`` prepared by
-    the caller (solved once already: the first round re-solves from that basis).
+    None when the first LP does not solve in time. ``fill``: the requests the greedy
+    completes at the end (None: all; [] none).
     """
     import time
 
     from .pins import resolve_pins, seed_ledger
 
-    warm = dive is not None and dive.solved
-    dive = dive or LpDive(problem, index, f)
+    dive = LpDive(problem, index, f)
     ledger = Ledger(problem, index, pooled=True)
     pins = resolve_pins(problem)
     if seed_cohorts is None:
@@ -188,7 +178,7 @@ def lp_dive_plan(
         left = None if deterministic else deadline - time.perf_counter()
         if rnd == 0:
             status, values, obj = dive.solve(
-                not warm, None if deterministic else first_time_limit or left
+                True, None if deterministic else first_time_limit or left
             )
             if on_first is not None:
                 on_first(status, obj, values)
