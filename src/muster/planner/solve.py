@@ -1,21 +1,23 @@
-"""Top-level planning: greedy, LP relaxation, LP diving, then CP-SAT.
+"""Top-level planning: greedy, category dive, LP relaxation, LP diving, then CP-SAT.
 
 Decomposition, in order, each step under the one time budget:
 
 1. greedy plan (the floor: the result is never worse); with a previous plan also the
    minimal-change start (keep every still-valid cohort, then fill);
-2. LP relaxation of the aggregated model with HiGHS (interior point): the upper bound and
+2. category dive (``_category_dive``): course categories share only sites and releases,
+   which are loose, so the LP falls apart into one small LP per category; each is dived
+   (below) with the earlier categories' cohorts fixed. Fast and robust on a busy machine;
+   above ``LP_FULL_CANDIDATES`` (L) it is the main step and there is no full LP;
+3. LP relaxation of the aggregated model with HiGHS (interior point): the upper bound and
    the guide; one-shot LP rounding is offered straight away;
-3. LP diving (``rounding.LpDive``): place the whole classes the LP asks for, fix them,
+4. LP diving (``rounding.LpDive``): place the whole classes the LP asks for, fix them,
    re-solve from the last basis, repeat; then round partly filled classes up;
-   very large instances (above ``LP_FULL_CANDIDATES``) dive block by block of requests
-   instead, each block's LP over the nearest sites only (no global bound then);
-4. the exact integer model over a reduced candidate set — all candidates when small,
+5. the exact integer model over a reduced candidate set — all candidates when small,
    otherwise the LP's support plus everything the best plan, the pins and the previous
    plan use — solved by CP-SAT in two lexicographic phases, warm-started from the best plan;
    when even the reduced set is too large, large-neighbourhood search by course category
    (``lns.py``);
-5. the solution becomes cohorts with concrete pledges (``assign.py``), is validated, and
+6. the solution becomes cohorts with concrete pledges (``assign.py``), is validated, and
    the best valid plan by ``score`` is returned.
 """
 
