@@ -159,7 +159,7 @@ def lp_dive_plan(
     pins = resolve_pins(problem)
     if seed_cohorts is None:
         seeded = seed_ledger(problem, ledger, pins)
-    else:  # a later block of a rolling dive: everything placed so far is fixed
+    else:  # a later category of the category dive: everything placed so far is fixed
         seeded = list(seed_cohorts)
         for c in seeded:
             ledger.add(c)
