@@ -153,6 +153,23 @@ def test_a_re_solve_from_a_previous_result_is_the_optimum(problem, data):
         assert again.objective == pytest.approx(before.objective, abs=1e-9)
 
 
+@PROPERTY
+@given(problems(), st.data())
+def test_a_what_if_out_of_time_still_never_lowers_coverage(problem, data):
+    """With no time left for the re-solves, each alternative keeps the base assignment
+    (completed greedily with what it unlocks): no gain is negative, and the bound holds."""
+    blocked = [o.id for o in problem.offers if not o.available]
+    flipped = data.draw(st.sets(st.sampled_from(blocked))) if blocked else set()
+    now = {o.id for o in problem.offers if o.available}
+    base = solve(problem)
+    (unlock,) = what_if(problem, {"c": now | flipped}, base=base, time_limit_s=0.0)
+    _check_rules(problem.with_available(now | flipped), unlock.result)
+    assert unlock.gain >= -1e-7
+    exact = solve(problem.with_available(now | flipped))
+    assert unlock.gain <= exact.objective - base.objective + 1e-7
+    assert unlock.gain_bound >= exact.objective - base.objective - 1e-6
+
+
 def test_unchanged_components_are_not_solved_again(monkeypatch):
     from muster.guarantees import sourcing
 

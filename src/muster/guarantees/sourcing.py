@@ -852,7 +852,9 @@ def solve(
     deadline = t0 + settings.time_limit_s
     pairs = _pairs(problem)
     if not pairs:
-        return evaluate(problem, {}, method="highs", optimal=True, status="nothing to assign")
+        return evaluate(
+            problem, {}, method="highs", bound=0.0, optimal=True, status="nothing to assign"
+        )
     components = _components(problem, pairs) if settings.decompose else [
         _Component.whole(problem, pairs)
     ]  # fmt: skip
@@ -955,6 +957,14 @@ class Unlock:
     closed: dict[str, float]  # shortfall closed per unit of measure
     by_requirement: dict[Id, float]  # covered in the alternative minus covered now
     result: SourcingResult
+    base_objective: float = 0.0
+
+    @property
+    def gain_bound(self) -> float | None:
+        """Proven upper bound on the gain (equal to `gain` when the re-solve is optimal)."""
+        if self.result.bound is None:
+            return None
+        return self.result.bound - self.base_objective
 
 
 def what_if(
@@ -963,14 +973,27 @@ def what_if(
     settings: SolverSettings | None = None,
     *,
     base: SourcingResult | None = None,
+    time_limit_s: float | None = None,
 ) -> tuple[Unlock, ...]:
-    """Re-solve with each alternative set of available offers; largest gain first."""
+    """Re-solve with each alternative set of available offers; largest gain first.
+
+    Each re-solve starts from `base` (`solve(previous=base)`): components the alternative
+    leaves unchanged are taken as they are, the others start from the base assignment, so
+    no gain is negative even when a time limit cuts a proof short (`Unlock.gain_bound` then
+    says how much more it could be). `settings.time_limit_s` bounds each re-solve;
+    `time_limit_s`, if given, the whole call (shared evenly by the re-solves left)."""
+    settings = settings or SolverSettings()
     base = base or solve(problem, settings)
+    deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
     now = {o.id for o in problem.offers if o.available}
     out = []
-    for name, available in alternatives.items():
+    for k, (name, available) in enumerate(alternatives.items()):
         alt = set(available)
-        result = solve(problem.with_available(alt), settings, previous=base)
+        own = settings
+        if deadline is not None:
+            share = max(0.0, deadline - time.perf_counter()) / (len(alternatives) - k)
+            own = replace(settings, time_limit_s=min(settings.time_limit_s, share))
+        result = solve(problem.with_available(alt), own, previous=base)
         unlocked = tuple(o.id for o in problem.offers if o.id in alt and o.id not in now)
         assigned = result.units_assigned()
         by_req = {
@@ -992,6 +1015,7 @@ def what_if(
                 closed=dict(closed),
                 by_requirement={k: v for k, v in by_req.items() if abs(v) > 1e-6},
                 result=result,
+                base_objective=base.objective,
             )
         )
     return tuple(sorted(out, key=lambda u: (-u.gain, u.name)))
