@@ -717,6 +717,9 @@ def _solver(settings: SolverSettings, time_limit_s: float) -> highspy.Highs:
     h.setOptionValue("random_seed", int(settings.seed))
     h.setOptionValue("mip_rel_gap", float(settings.mip_rel_gap))
     h.setOptionValue("mip_abs_gap", 1e-9)
+    # the root reduced-cost heuristic's sub-MIPs rarely beat the start here: without it the
+    # benchmark's 300 x 1500 solves took ~25 % less CPU (12 solves, the slowest 2.7 s, not 3.7)
+    h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
     return h
 
 
