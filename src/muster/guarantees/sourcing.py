@@ -22,10 +22,12 @@ Rules (each a named function below, so it can be read alone):
   min(1, Σ coverage / quantity). Units that would only over-fill a requirement are left
   unassigned, so they stay visible as spare.
 
-`solve` builds a mixed-integer programme for HiGHS; `greedy` is the baseline (highest priority
-first, most efficient offers first); `what_if` re-solves with other sets of available offers
-(one per condition that does not hold); `candidates` lists, per requirement, the offers that
-could still fill it.
+`solve` splits the problem into independent components (requirements and offers linked by
+fitting pairs) and solves each as an exact mixed-integer programme with HiGHS; `greedy` is the
+baseline (highest priority first, most efficient offers first); `what_if` re-solves with other
+sets of available offers (one per condition that does not hold), reusing the components they
+leave unchanged and starting the others from the base solution; `candidates` lists, per
+requirement, the offers that could still fill it.
 """
 
 from __future__ import annotations
