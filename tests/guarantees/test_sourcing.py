@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from muster.guarantees.sourcing import (
     Offer,
     Requirement,
+    SolverSettings,
     SourcingProblem,
     Substitution,
     candidates,
@@ -23,7 +24,7 @@ from muster.guarantees.sourcing import (
 )
 
 CAPABILITIES = ("infantry_company", "mechanised_company", "air_defence_battery", "hq_staff")
-ZONES = ("west", "kyiv", "sea")
+ZONES = ("west", "kyiv", "sea", "odesa")
 SUBSTITUTIONS = (
     Substitution("mechanised_company", "infantry_company", 1.0),
     Substitution("infantry_company", "hq_staff", 0.5),
@@ -33,7 +34,7 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 @st.composite
 def problems(draw) -> SourcingProblem:
-    n_req = draw(st.integers(1, 5))
+    n_req = draw(st.integers(1, 7))
     reqs = tuple(
         Requirement(
             id=j,
@@ -45,14 +46,14 @@ def problems(draw) -> SourcingProblem:
         )
         for j in range(n_req)
     )
-    n_off = draw(st.integers(0, 9))
+    n_off = draw(st.integers(0, 12))
     offers = tuple(
         Offer(
             id=f"o{i}",
             nation=draw(st.sampled_from(["FR", "GB", "DE", "SE", "US"])),
             capability=draw(st.sampled_from(CAPABILITIES)),
             quantity=draw(st.integers(0, 6)),
-            zones=frozenset(draw(st.sets(st.sampled_from(ZONES), min_size=1))),
+            zones=frozenset(draw(st.sets(st.sampled_from(ZONES), min_size=1, max_size=2))),
             available=draw(st.booleans()),
             rotation_weeks=draw(st.sampled_from([None, 8, 13, 26, 52])),
             status=draw(st.sampled_from(["offered", "confirmed", "deployed"])),
@@ -111,6 +112,92 @@ def test_a_condition_turning_true_never_lowers_coverage(problem, data):
     (unlock,) = what_if(problem, {"c": now | flipped}, base=before)
     assert unlock.gain >= -1e-7
     assert set(unlock.unlocked) == flipped and not unlock.lost
+
+
+MONOLITHIC = SolverSettings(decompose=False)
+
+
+@PROPERTY
+@given(problems())
+def test_decomposed_optimum_equals_the_monolithic_one(problem):
+    """Solving each independent component alone proves the optimum of the whole problem."""
+    parts = solve(problem)
+    whole = solve(problem, MONOLITHIC)
+    assert parts.optimal and whole.optimal
+    assert parts.objective == pytest.approx(whole.objective, abs=1e-7)
+    assert parts.bound == pytest.approx(whole.bound, abs=1e-6)
+    _check_rules(problem, parts)
+    # each requirement belongs to at most one part, and the parts add up to the objective
+    owned = [rid for part in parts.parts for rid in part.requirement_ids]
+    assert len(owned) == len(set(owned))
+    assert sum(p.objective for p in parts.parts) == pytest.approx(parts.objective, abs=1e-7)
+
+
+@PROPERTY
+@given(problems(), st.data())
+def test_a_re_solve_from_a_previous_result_is_the_optimum(problem, data):
+    """`previous` (as the what-if uses it) only reuses unchanged components and starts the
+    others: the result is the optimum of the new problem, never below the previous one."""
+    blocked = [o.id for o in problem.offers if not o.available]
+    flipped = data.draw(st.sets(st.sampled_from(blocked))) if blocked else set()
+    now = {o.id for o in problem.offers if o.available}
+    before = solve(problem)
+    changed = problem.with_available(now | flipped)
+    again = solve(changed, previous=before)
+    fresh = solve(changed, MONOLITHIC)
+    _check_rules(changed, again)
+    assert again.optimal
+    assert again.objective == pytest.approx(fresh.objective, abs=1e-7)
+    assert again.objective >= before.objective - 1e-7
+    if not flipped:  # nothing changed: every component is reused as it was
+        assert again.objective == pytest.approx(before.objective, abs=1e-9)
+
+
+@PROPERTY
+@given(problems(), st.data())
+def test_a_what_if_out_of_time_still_never_lowers_coverage(problem, data):
+    """With no time left for the re-solves, each alternative keeps the base assignment
+    (completed greedily with what it unlocks): no gain is negative, and the bound holds."""
+    blocked = [o.id for o in problem.offers if not o.available]
+    flipped = data.draw(st.sets(st.sampled_from(blocked))) if blocked else set()
+    now = {o.id for o in problem.offers if o.available}
+    base = solve(problem)
+    (unlock,) = what_if(problem, {"c": now | flipped}, base=base, time_limit_s=0.0)
+    _check_rules(problem.with_available(now | flipped), unlock.result)
+    assert unlock.gain >= -1e-7
+    exact = solve(problem.with_available(now | flipped))
+    assert unlock.gain <= exact.objective - base.objective + 1e-7
+    assert unlock.gain_bound >= exact.objective - base.objective - 1e-6
+
+
+def test_unchanged_components_are_not_solved_again(monkeypatch):
+    from muster.guarantees import sourcing
+
+    reqs = (
+        Requirement("ad", "air_defence_battery", "kyiv", 2),
+        Requirement("hq", "hq_staff", "west", 30, "personnel"),
+    )
+    offers = (
+        Offer("de", "DE", "air_defence_battery", 1, frozenset({"kyiv"})),
+        Offer("us", "US", "air_defence_battery", 1, frozenset({"kyiv"}), available=False),
+        Offer("fr", "FR", "hq_staff", 20, frozenset({"west"})),
+    )
+    problem = SourcingProblem(reqs, offers)
+    base = solve(problem)
+    assert len(base.parts) == 2
+    solved = []
+    real = sourcing._solve_component
+
+    def spy(problem, component, *args, **kwargs):
+        solved.append({problem.requirements[j].id for j in component.requirements})
+        return real(problem, component, *args, **kwargs)
+
+    monkeypatch.setattr(sourcing, "_solve_component", spy)
+    (unlock,) = what_if(problem, {"us_backstop": {"de", "us", "fr"}}, base=base)
+    assert solved == [{"ad"}]  # the staff requirement's component did not change
+    assert unlock.used == ("us",)
+    assert unlock.gain == pytest.approx(1.5)  # priority 3 × (2/2 - 1/2)
+    assert unlock.result.requirement("hq").covered == pytest.approx(20)
 
 
 @PROPERTY

@@ -415,6 +415,9 @@ def _joined(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
+WHAT_IF_TIME_LIMIT_S = 8.0  # all the re-solves of a what-if together: a page waits on them
+
+
 def what_if(
     *,
     db_session: Session,
@@ -446,7 +449,9 @@ def what_if(
         truths = {**data.truths, **dict.fromkeys(names, True)}
         truths_of[label] = truths
         alternatives[label] = {cid for cid, t in texts.items() if _holds(t, data.phase, truths)}
-    unlocks = sourcing.what_if(data.problem, alternatives, settings, base=base)
+    unlocks = sourcing.what_if(
+        data.problem, alternatives, settings, base=base, time_limit_s=WHAT_IF_TIME_LIMIT_S
+    )
     nations = {c.id: c.nation for c in data.contributions.values()}
     out = []
     for u in unlocks:
@@ -474,6 +479,8 @@ def what_if(
             {
                 "condition": u.name,
                 "gain": u.gain,
+                "optimal": u.result.optimal,
+                "gain_bound": u.gain_bound,
                 "fill_rate": u.result.fill_rate,
                 "closed": closed,
                 "by_requirement": {k: round(v, 6) for k, v in u.by_requirement.items()},
