@@ -83,6 +83,8 @@ def test_what_if_us_backstop_unlocks_squadrons_and_battalions(client, as_user):
     assert set(us["unlocked"]) == {ids["NL"], ids["DK"], ids["SE"]}
     assert set(us["used"]) == set(us["unlocked"])
     assert us["closed"] == {"squadrons": 2, "battalions": 1}
+    # a problem this small is proven within the budget: the bound is the gain itself
+    assert us["optimal"] is True and us["gain_bound"] == pytest.approx(us["gain"])
     # Belgium also needs its parliament's approval
     (be,) = [b for b in us["still_blocked"] if b["nation"] == "BE"]
     assert be["blocking"] == ["parliamentary_approval"]

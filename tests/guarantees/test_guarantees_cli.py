@@ -57,6 +57,7 @@ def test_what_if_names_the_us_backstop(env):
     args = ["guarantees", "what-if", "--scenario", "Ceasefire next month", "--week", "2027-02-01"]
     out = run(args, e, folder).stdout
     assert "us_backstop would unlock 1 battalion and 2 squadrons (DK, NL, SE)" in out
+    assert "gain" in out and "(≤" not in out  # the demo's re-solves are proven, no bound shown
 
 
 def test_errors_are_one_line(env):

@@ -109,12 +109,15 @@ def what_if(
             lambda: service.what_if(db_session=session, scenario_id=sid, week=first, basis=basis)
         )
     title = f"what-if, week of {found['week']} (fill now {100 * found['fill_rate']:.1f} %)"
-    out = Table("condition", "fill after", "closes", "still waiting on", title=title)
+    out = Table("condition", "fill after", "gain", "closes", "still waiting on", title=title)
     for c in found["conditions"]:
         waiting = sorted({b for x in c["still_blocked"] for b in x["blocking"]})
+        # a re-solve cut off by the time budget shows its proven bound: "33.8 (≤ 34.8)"
+        gain = f"{c['gain']:.1f}" + ("" if c["optimal"] else f" (≤ {c['gain_bound']:.1f})")
         out.add_row(
             c["condition"],
             f"{100 * c['fill_rate']:.1f} %",
+            gain,
             _amounts(c["closed"]),
             ", ".join(waiting),
         )

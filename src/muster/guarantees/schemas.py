@@ -148,6 +148,12 @@ class BlockedOut(BaseModel):
 class UnlockOut(BaseModel):
     condition: str
     gain: float = Field(description="Increase of Σ priority × fill rate")
+    optimal: bool = Field(
+        description="The re-solve was proven optimal within the what-if's time budget"
+    )
+    gain_bound: float = Field(
+        description="Proven upper bound on the gain (equals `gain` when optimal)"
+    )
     fill_rate: float
     closed: dict[str, float] = Field(description="Shortfall closed per unit of measure")
     by_requirement: dict[int, float]
