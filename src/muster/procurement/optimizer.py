@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from multiprocessing import get_all_start_methods, get_context
 
 import highspy
 import numpy as np
@@ -132,6 +133,8 @@ class SolverSettings:
     #: most columns in the reduced-cost-fixed MILP that proves an item optimal
     max_milp_columns: int = 5_000
     threads: int = 1
+    #: processes for the first pass over the items (forked; 1: all in this process)
+    workers: int = 1
     seed: int = 0
     pricing_rounds: int = 200
     #: columns added per pricing round (at least one per demand)
@@ -988,6 +991,8 @@ class _Master:
     def solve(self, time_limit: float) -> tuple[float, np.ndarray] | None:
         """(LP value, row duals π ≥ 0), or None if the LP was not solved to optimality."""
         self.h.setOptionValue("time_limit", max(0.05, time_limit))
+        if not self.rows:  # no column yet: x = 0, π = 0
+            return 0.0, np.zeros(self.m)
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             # a warm start gone wrong (rare): solve once more from scratch
@@ -1187,11 +1192,32 @@ class _Item:
         return math.inf if self.bound is None else max(0.0, self.bound - self.value)
 
 
+def _simple_bound(model: _ItemModel) -> float:
+    """A weak bound that needs no enumeration: each joinable member saves at most what it
+    would in a group with its largest compatible partners, A_n·(1 − (Q_max/q_n)^b), plus
+    the half cent of rounding; used when the item could not be priced exactly in time."""
+    k = model.problem.max_participants
+    if k < 2 or model.b == 0:
+        return 0.0
+    total = 0.0
+    for n, d in enumerate(model.demands):
+        partners = sorted(
+            (model.demands[j].quantity for j in range(model.m) if model.partners[n] >> j & 1),
+            reverse=True,
+        )
+        if not partners:
+            continue
+        q_max = d.quantity + sum(partners[: k - 1])
+        total += d.alone_cents * (1 - (q_max / d.quantity) ** model.b) + 0.5
+    return total
+
+
 def _first_pass(model: _ItemModel, settings: SolverSettings, deadline: float) -> _Item:
     """Greedy; all feasible groups; the MILP over them when few, else column generation
     with exact pricing (the item's bound) and a rounding of its LP solution."""
     greedy_groups = _greedy_groups(model)
     item = _Item(model, greedy_groups, greedy_groups, model.plan_savings(greedy_groups))
+    item.bound = max(_simple_bound(model), float(item.value))
     if time.perf_counter() > deadline:
         return item
     try:
@@ -1219,7 +1245,7 @@ def _first_pass(model: _ItemModel, settings: SolverSettings, deadline: float) ->
             return item
     start = [k for g in greedy_groups if len(g) > 1 and (k := cols.index(g)) is not None]
     priced = _column_generation(model, cols, start, settings, deadline)
-    item.bound = max(priced.bound, float(item.value))
+    item.bound = max(min(priced.bound, item.bound), float(item.value))
     if priced.support is not None:  # round the LP: largest x first, keep if disjoint
         taken: set[int] = set()
         rounded = []
@@ -1352,6 +1378,51 @@ def _generate_columns(
     return sorted(pool)
 
 
+# the work of a pool of forked workers: set before forking, read in the children
+_WORK: tuple[AggregationProblem, list[list[_Demand]], SolverSettings, float] | None = None
+
+
+def _first_pass_in_worker(k: int) -> tuple:
+    """Pass 1 on item k in a forked worker; returns the item without its model (rebuilt)."""
+    assert _WORK is not None
+    problem, demands, settings, deadline = _WORK
+    item = _first_pass(_ItemModel(problem, demands[k]), settings, deadline)
+    return k, item.greedy, item.groups, item.value, item.bound, item.proven, item.pool, item.fixing
+
+
+def _first_passes(
+    problem: AggregationProblem,
+    demands: list[list[_Demand]],
+    settings: SolverSettings,
+    deadline: float,
+) -> list[_Item]:
+    """Pass 1 on every item: in this process, or in `settings.workers` forked processes."""
+    global _WORK
+    if settings.workers <= 1 or len(demands) < 2 or "fork" not in get_all_start_methods():
+        return [_first_pass(_ItemModel(problem, d), settings, deadline) for d in demands]
+    # the largest items first so that the workers finish together
+    order = sorted(range(len(demands)), key=lambda k: -len(demands[k]))
+    _WORK = (problem, demands, settings, deadline)
+    try:
+        with get_context("fork").Pool(settings.workers) as pool:
+            done = list(pool.imap_unordered(_first_pass_in_worker, order, chunksize=4))
+    finally:
+        _WORK = None
+    items: list[_Item] = [None] * len(demands)  # type: ignore[list-item]
+    for k, greedy_groups, groups, value, bound, proven, cols, fixing in done:
+        items[k] = _Item(
+            _ItemModel(problem, demands[k]),
+            greedy_groups,
+            groups,
+            value,
+            bound,
+            proven,
+            cols,
+            fixing,
+        )
+    return items
+
+
 def optimize(
     problem: AggregationProblem, settings: SolverSettings | None = None
 ) -> AggregationPlan:
@@ -1362,16 +1433,13 @@ def optimize(
     (2) largest gap first, the MILP over each item's generated columns; (3) smallest first,
     the reduced-cost-fixed MILPs that prove items optimal. Passes 2 and 3 stop once the
     whole plan is within `settings.gap_target` of its bound, or at the time limit. The
-    plan's bound is the sum of the items' (None if an item had too many groups to price
-    exactly, or the time ran out before it was priced).
+    plan's bound is the sum of the items' (an item that had too many groups to price
+    exactly, or that the time limit left unpriced, counts with a weak `_simple_bound`).
     """
     settings = settings or SolverSettings()
     t0 = time.perf_counter()
     deadline = t0 + settings.time_limit_s
-    items = [
-        _first_pass(_ItemModel(problem, demands), settings, deadline)
-        for demands in _consolidate(problem).values()
-    ]
+    items = _first_passes(problem, list(_consolidate(problem).values()), settings, deadline)
     for item in sorted(items, key=lambda i: -i.gap):
         if time.perf_counter() > deadline or _within_target(items, settings):
             break
