@@ -143,7 +143,7 @@ class SolverSettings:
     pricing_gap: float = 1e-7
     #: stop improving (pool MILPs) and proving (fixed MILPs) once the whole plan is within
     #: this fraction of its bound; 0 works until every item is proven or the time is up
-    gap_target: float = 0.0025
+    gap_target: float = 0.005
     local_search_rounds: int = 50
 
 
@@ -1037,8 +1037,9 @@ def _column_generation(
     Each round solves the restricted LP, takes its row duals π and prices *all* feasible
     groups at once: rc(G) = savings(G) − Σ_{n∈G} π_n. For any π ≥ 0 and any packing x,
     Σ savings·x = Σ_G rc(G)·x_G + Σ_n π_n·(Σ_{G∋n} x_G) ≤ Σ_n π_n + P·max(0, max_G rc(G)),
-    with P = ⌊joinable demands / 2⌋ the most groups a packing can hold (Farley's bound), so
-    every round gives a valid upper bound; at max rc ≤ 0 it is the LP optimum. `margin`
+    with P = ⌊joinable demands / 2⌋ the most groups an integer packing can hold (Farley's
+    bound), so every round gives a valid upper bound on the optimum; at max rc ≤ 0 it is at
+    most the LP optimum (below it when the LP packs more than P fractional groups). `margin`
     cents per member cover a possible one-cent rounding difference of the array arithmetic.
     Stops when the bound is within `settings.pricing_gap` of the LP value, or at the
     deadline; the best bound and the reduced savings that prove it are returned.
@@ -1191,6 +1192,12 @@ class _Item:
     def gap(self) -> float:
         return math.inf if self.bound is None else max(0.0, self.bound - self.value)
 
+    @property
+    def slack(self) -> float:
+        """The cents of rounding slack in a priced bound (K per group of a packing)."""
+        k = min(self.model.problem.max_participants, self.model.m)
+        return k * (sum(self.model.joinable) // 2) + 1.0
+
 
 def _simple_bound(model: _ItemModel) -> float:
     """A weak bound that needs no enumeration: each joinable member saves at most what it
@@ -1210,6 +1217,23 @@ def _simple_bound(model: _ItemModel) -> float:
         q_max = d.quantity + sum(partners[: k - 1])
         total += d.alone_cents * (1 - (q_max / d.quantity) ** model.b) + 0.5
     return total
+
+
+def _fill(cols: _Columns, taken: set[int], m: int) -> list[Group]:
+    """Groups of demands left out of a packing: the column with the most savings among
+    those of free demands only, repeatedly."""
+    free = np.ones(m + 1, dtype=bool)
+    free[list(taken)] = False
+    rows = np.flatnonzero(free[cols.members].all(axis=1))
+    out: list[Group] = []
+    while rows.size:
+        best = int(rows[np.argmax(cols.savings[rows])])
+        g = cols.group(best)
+        out.append(g)
+        free[list(g)] = False
+        free[m] = True
+        rows = rows[free[cols.members[rows]].all(axis=1)]
+    return out
 
 
 def _first_pass(model: _ItemModel, settings: SolverSettings, deadline: float) -> _Item:
@@ -1254,7 +1278,7 @@ def _first_pass(model: _ItemModel, settings: SolverSettings, deadline: float) ->
             if taken.isdisjoint(g):
                 rounded.append(g)
                 taken.update(g)
-        item.offer(_complete(model, rounded))
+        item.offer(_complete(model, rounded + _fill(cols, taken, model.m)))
     item.offer([])
     if item.proven:
         return item
@@ -1430,8 +1454,8 @@ def optimize(
 
     Items are independent. Three passes over them: (1) greedy, enumeration and column
     generation with exact pricing, giving each item a bound and a rounded LP plan;
-    (2) largest gap first, the MILP over each item's generated columns; (3) smallest first,
-    the reduced-cost-fixed MILPs that prove items optimal. Passes 2 and 3 stop once the
+    (2) largest gap first, the MILP over each item's generated columns; (3) largest gap
+    first, the reduced-cost-fixed MILPs that prove items optimal. Passes 2 and 3 stop once the
     whole plan is within `settings.gap_target` of its bound, or at the time limit. The
     plan's bound is the sum of the items' (an item that had too many groups to price
     exactly, or that the time limit left unpriced, counts with a weak `_simple_bound`).
@@ -1440,12 +1464,13 @@ def optimize(
     t0 = time.perf_counter()
     deadline = t0 + settings.time_limit_s
     items = _first_passes(problem, list(_consolidate(problem).values()), settings, deadline)
+    # only items whose gap is more than the bound's rounding slack can gain anything
     for item in sorted(items, key=lambda i: -i.gap):
         if time.perf_counter() > deadline or _within_target(items, settings):
             break
-        _pool_pass(item, settings, deadline)
-    fixable = [i for i in items if i.fixing is not None and not i.proven]
-    for item in sorted(fixable, key=lambda i: len(i.fixing[0])):
+        if item.gap > item.slack:
+            _pool_pass(item, settings, deadline)
+    for item in sorted(items, key=lambda i: -i.gap):
         if time.perf_counter() > deadline or _within_target(items, settings):
             break
         _proof_pass(item, settings, deadline)
