@@ -131,7 +131,12 @@ def main() -> None:
     ap.add_argument("--max-participants", type=int, default=6)
     defaults = SolverSettings()
     ap.add_argument("--max-columns", type=int, default=defaults.max_columns)
-    ap.add_argument("--gap-target", type=float, default=defaults.gap_target)
+    ap.add_argument(
+        "--gap-target",
+        type=float,
+        default=0.005,
+        help="stop once within this fraction of the bound (issue 8: 1 %%); 0: prove all",
+    )
     ap.add_argument("--workers", type=int, default=defaults.workers)
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
