@@ -365,10 +365,11 @@ def medium_problem(seed, nations=14):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_medium_problem_exact_vs_column_generation(seed):
     p = medium_problem(seed)
-    exact = optimize(p, SolverSettings(time_limit_s=20))
+    exact = optimize(p, SolverSettings(time_limit_s=20, gap_target=0.0))
     heuristic = optimize(p, SolverSettings(time_limit_s=20, max_columns=10))
     g = greedy(p)
     assert exact.exact and not heuristic.exact
+    assert exact.bound_cents == exact.savings_cents <= heuristic.bound_cents
     for plan in (exact, heuristic, g):
         assert_valid(plan, p)
     assert exact.savings_cents >= heuristic.savings_cents >= g.savings_cents > 0

@@ -211,6 +211,9 @@ class MethodOut(BaseModel):
     savings_cents: int
     joint_procurements: int
     exact: bool
+    #: proven upper bound on any plan's savings (optimizer only), and (bound − savings) / bound
+    bound_cents: int | None = None
+    gap: float | None = None
     wall_time_s: float
 
 
