@@ -189,14 +189,18 @@ def aggregate(
                 time_limit=time_limit,
             )
         )
-    methods = Table("method", "total", "savings", "joint procurements", "exact", "seconds")
+    methods = Table(
+        "method", "total", "savings", "savings bound", "gap", "joint procurements", "seconds"
+    )
     for row in result.rows():
+        bound, gap = row["bound_cents"], row["gap"]
         methods.add_row(
             row["method"],
             euros(row["total_cents"]),
             euros(row["savings_cents"]),
+            "" if bound is None else euros(bound),
+            "" if gap is None else f"{100 * gap:.2f} %",
             str(row["joint_procurements"]),
-            str(row["exact"]),
             f"{row['wall_time_s']:.2f}",
         )
     console.print(methods)
