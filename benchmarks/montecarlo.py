@@ -1,12 +1,18 @@
-"""Monte Carlo benchmark: draws per second locally and on Dask, and the policy comparison.
+"""Monte Carlo benchmark: draws per second serially and on 1..K Dask workers, and checks.
 
-    python benchmarks/montecarlo.py --draws 200000 --seed 1 [--dask] [--workers 2]
-                                    [--chunk-size 8192] [--horizon 104] [--address tcp://...]
+    python benchmarks/montecarlo.py --draws 10000 --seed 1 [--dask] [--workers 2]
+                                    [--repeat 5] [--chunk-size N] [--horizon 104]
+                                    [--address tcp://...] [--validate K]
 
-Runs the default scenario (wait vs proactive) locally, and with ``--dask`` again on a Dask
-LocalCluster of ``--workers`` processes (or the scheduler at ``--address``); checks that both
-give identical numbers; prints a table and writes JSON to
-benchmarks/results/montecarlo-<draws>-<seed>.json.
+Runs the default scenario (wait vs proactive) serially in-process; with ``--dask`` also on
+a Dask LocalCluster of 1, 2, ..., ``--workers`` worker processes (one thread each), or on
+the scheduler at ``--address``. Each cluster is started, waited for and warmed up before
+the clock starts, so the timings are of the run alone (cluster start-up is reported apart);
+each configuration is timed ``--repeat`` times and the median is reported, with the load
+average around it. Every run is checked to give numbers identical to the serial run.
+``--validate K`` re-plans draws 0..K-1 with the full planner (``montecarlo_check``) and
+prints the Monte Carlo figure beside the planner's for each metric. Prints tables and
+writes JSON to benchmarks/results/montecarlo-<draws>-<seed>.json.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,9 +28,18 @@ from typing import Any
 
 import numpy as np
 
-from muster.scenarios.montecarlo import METRICS, MonteCarloResult, ScenarioConfig, run
+from muster.scenarios.montecarlo import (
+    BLOCK_SIZE,
+    DEFAULT_CHUNK_SIZE,
+    METRICS,
+    MonteCarloResult,
+    ScenarioConfig,
+    run,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
+TASKS_PER_WORKER = 4
+"""Enough tasks to balance the workers, few enough that per-task overhead stays small."""
 
 
 def _identical(a: MonteCarloResult, b: MonteCarloResult) -> bool:
@@ -77,99 +93,228 @@ def _print_results(result: MonteCarloResult) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--draws", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--dask", action="store_true", help="also run on Dask")
-    parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
-    parser.add_argument("--address", default=None, help="Dask scheduler address instead")
-    parser.add_argument("--chunk-size", type=int, default=8192)
-    parser.add_argument("--horizon", type=int, default=104, help="weeks")
-    args = parser.parse_args(argv)
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
-    config = ScenarioConfig(horizon_weeks=args.horizon)
-    rows: list[dict[str, Any]] = []
 
-    local = run(config, args.draws, args.seed, chunk_size=args.chunk_size)
-    rows.append(
-        {
-            "backend": "local",
-            "workers": 1,
-            "chunk_size": args.chunk_size,
-            "startup_s": 0.0,
-            "run_s": local.elapsed_seconds,
-            "draws_per_s": args.draws / local.elapsed_seconds,
-            "identical_to_local": True,
-        }
-    )
+def _auto_chunk(draws: int, workers: int) -> int:
+    """Chunks of whole random-number blocks, about ``TASKS_PER_WORKER`` tasks per worker."""
+    per_task = max(draws // (TASKS_PER_WORKER * max(workers, 1)), 1)
+    return max(BLOCK_SIZE, per_task // BLOCK_SIZE * BLOCK_SIZE)
 
-    if args.dask or args.address:
-        from distributed import Client, LocalCluster
 
+def _timed(repeat: int, once) -> tuple[list[float], MonteCarloResult]:
+    """Wall seconds of ``repeat`` calls of ``once`` (and its last result)."""
+    times = []
+    result = None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = once()
+        times.append(time.perf_counter() - began)
+    assert result is not None
+    return times, result
+
+
+def _row(
+    backend: str,
+    workers: int | None,
+    chunk: int,
+    startup: float,
+    times: list[float],
+    draws: int,
+    identical: bool,
+    load_before: str,
+    load_after: str,
+) -> dict[str, Any]:
+    median = statistics.median(times)
+    return {
+        "backend": backend,
+        "workers": workers,
+        "chunk_size": chunk,
+        "startup_s": startup,
+        "run_s": median,
+        "run_s_all": times,
+        "run_s_best": min(times),
+        "draws_per_s": draws / median,
+        "identical_to_serial": identical,
+        "load_before": load_before,
+        "load_after": load_after,
+    }
+
+
+def _scaling(args: argparse.Namespace, config: ScenarioConfig, serial: MonteCarloResult) -> list:
+    from distributed import Client, LocalCluster
+
+    rows = []
+    counts = [None] if args.address else list(range(1, args.workers + 1))
+    # the same tasks for every worker count, so only the number of workers changes
+    chunk = args.chunk_size or _auto_chunk(args.draws, args.workers)
+    for workers in counts:
         began = time.perf_counter()
         if args.address:
-            client = Client(args.address)
-            cluster = None
+            cluster, client = None, Client(args.address)
+            client.wait_for_workers(1)
         else:
             cluster = LocalCluster(
-                n_workers=args.workers,
+                n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
             )
             client = Client(cluster)
-        client.wait_for_workers(1 if args.address else args.workers)
+            client.wait_for_workers(workers)
         startup = time.perf_counter() - began
         try:
-            # warm-up: import muster on the workers, so it is not timed
-            run(config, min(args.draws, 1000), args.seed, client=client, chunk_size=500)
-            remote = run(config, args.draws, args.seed, client=client, chunk_size=args.chunk_size)
+            # warm-up (imports muster and numpy on every worker): not timed
+            run(config, min(args.draws, 4 * BLOCK_SIZE), args.seed, client=client, chunk_size=512)
+            before = _load()
+            times, result = _timed(
+                args.repeat,
+                lambda c=client, k=chunk: run(
+                    config, args.draws, args.seed, client=c, chunk_size=k
+                ),
+            )
+            after = _load()
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
+        name = f"dask {args.address}" if args.address else "dask LocalCluster"
         rows.append(
-            {
-                "backend": f"dask ({args.address or 'LocalCluster'})",
-                "workers": args.workers if not args.address else None,
-                "chunk_size": args.chunk_size,
-                "startup_s": startup,
-                "run_s": remote.elapsed_seconds,
-                "draws_per_s": args.draws / remote.elapsed_seconds,
-                "identical_to_local": _identical(local, remote),
-            }
+            _row(
+                name,
+                workers,
+                chunk,
+                startup,
+                times,
+                args.draws,
+                _identical(serial, result),
+                before,
+                after,
+            )
         )
+    return rows
 
-    print(
-        f"Monte Carlo benchmark: {args.draws:,} draws, seed {args.seed}, horizon "
-        f"{args.horizon} weeks, {len(config.policies)} policies, cpus {os.cpu_count()}"
-    )
+
+def _print_timings(rows: list[dict[str, Any]], draws: int) -> None:
+    one = next((r for r in rows if r["workers"] == 1 and r["backend"] != "serial"), None)
+    serial = rows[0]
     header = (
-        f"{'backend':<26} {'workers':>7} {'chunk':>7} {'startup s':>10} {'run s':>8} "
-        f"{'draws/s':>11} {'identical':>9}"
+        f"{'backend':<20} {'workers':>7} {'chunk':>6} {'startup s':>9} {'run s':>7} "
+        f"{'best s':>7} {'draws/s':>9} {'vs 1 worker':>11} {'vs serial':>9} {'same':>4} "
+        f"{'load avg before → after':>28}"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
+        vs_one = one["run_s"] / row["run_s"] if one and row["backend"] != "serial" else None
         print(
-            f"{row['backend']:<26} {row['workers'] or '—':>7} {row['chunk_size']:>7} "
-            f"{row['startup_s']:>10.2f} {row['run_s']:>8.2f} {row['draws_per_s']:>11,.0f} "
-            f"{'yes' if row['identical_to_local'] else 'NO':>9}"
+            f"{row['backend'][:20]:<20} {row['workers'] or '—':>7} {row['chunk_size']:>6} "
+            f"{row['startup_s']:>9.2f} {row['run_s']:>7.3f} {row['run_s_best']:>7.3f} "
+            f"{row['draws_per_s']:>9,.0f} "
+            f"{(f'{vs_one:.2f}×' if vs_one else '—'):>11} "
+            f"{serial['run_s'] / row['run_s']:>8.2f}× "
+            f"{'yes' if row['identical_to_serial'] else 'NO':>4} "
+            f"{row['load_before'] + ' → ' + row['load_after']:>28}"
         )
-    _print_results(local)
+        row["speedup_vs_1_worker"] = vs_one
+        row["speedup_vs_serial"] = serial["run_s"] / row["run_s"]
+    print(f"({draws:,} draws; run s = median of the repeats, start-up not included)")
+
+
+def _validate(config: ScenarioConfig, seed: int, k: int) -> list[dict[str, Any]]:
+    from muster.scenarios.montecarlo_check import check_draw
+
+    print(f"\nMonte Carlo vs planner, draws 0..{k - 1} (seed {seed}; planner accepts [low, high]):")
+    header = (
+        f"{'draw':>4} {'policy':<10} {'cease':>5} {'spells':>6} {'metric':<28} {'MC':>9} "
+        f"{'planner':>9} {'low':>9} {'high':>9} {'ok':>3}"
+    )
+    print(header)
+    print("-" * len(header))
+    out = []
+    for draw in range(k):
+        for check in check_draw(config, seed, draw):
+            for m in check.metrics:
+                print(
+                    f"{draw:>4} {check.policy:<10} {_fmt(check.first_ceasefire, 0):>5} "
+                    f"{check.open_spells:>6} {m.metric:<28} {_fmt(m.monte_carlo, 0):>9} "
+                    f"{_fmt(m.planner, 0):>9} {_fmt(m.low, 0):>9} {_fmt(m.high, 0):>9} "
+                    f"{'yes' if m.ok else 'NO':>3}"
+                )
+                out.append(
+                    {
+                        "draw": draw,
+                        "policy": check.policy,
+                        "first_ceasefire": check.first_ceasefire,
+                        "open_spells": check.open_spells,
+                        "metric": m.metric,
+                        "monte_carlo": m.monte_carlo,
+                        "planner": m.planner,
+                        "low": m.low,
+                        "high": m.high,
+                        "ok": m.ok,
+                        "solve_seconds": check.solve_seconds,
+                    }
+                )
+    ok = sum(r["ok"] for r in out)
+    print(f"{ok} of {len(out)} comparisons within tolerance")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dask", action="store_true", help="also run on 1..K Dask workers")
+    parser.add_argument("--workers", type=int, default=2, help="K: most LocalCluster workers")
+    parser.add_argument("--address", default=None, help="Dask scheduler address instead")
+    parser.add_argument(
+        "--chunk-size", type=int, default=None, help="draws per task (default: ~4 per worker)"
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per configuration")
+    parser.add_argument("--horizon", type=int, default=104, help="weeks")
+    parser.add_argument("--validate", type=int, default=0, help="re-plan K draws")
+    args = parser.parse_args(argv)
+
+    config = ScenarioConfig(horizon_weeks=args.horizon)
+    serial_chunk = args.chunk_size or DEFAULT_CHUNK_SIZE
+    run(config, min(args.draws, 1000), args.seed)  # warm-up
+    before = _load()
+    times, serial = _timed(
+        args.repeat, lambda: run(config, args.draws, args.seed, chunk_size=serial_chunk)
+    )
+    rows = [_row("serial", None, serial_chunk, 0.0, times, args.draws, True, before, _load())]
+    if args.dask or args.address:
+        rows += _scaling(args, config, serial)
+
+    print(
+        f"Monte Carlo benchmark: {args.draws:,} draws, seed {args.seed}, horizon "
+        f"{args.horizon} weeks, {len(config.policies)} policies, cpus {os.cpu_count()}, "
+        f"{args.repeat} timed runs each"
+    )
+    _print_timings(rows, args.draws)
+    _print_results(serial)
+    checks = _validate(config, args.seed, args.validate) if args.validate else []
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"montecarlo-{args.draws}-{args.seed}.json"
     out.write_text(
         json.dumps(
-            {"benchmark": "montecarlo", "timings": rows, "result": local.to_dict()},
+            {
+                "benchmark": "montecarlo",
+                "timings": rows,
+                "validation": checks,
+                "result": serial.to_dict(),
+            },
             indent=2,
             allow_nan=False,
         )
     )
     print(f"\nwrote {out}")
-    return 0 if all(r["identical_to_local"] for r in rows) else 1
+    ok = all(r["identical_to_serial"] for r in rows) and all(c["ok"] for c in checks)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

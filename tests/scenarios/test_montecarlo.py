@@ -213,6 +213,25 @@ def test_dask_gives_the_same_numbers_as_local() -> None:
     assert sorted(calls) == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
+def test_two_worker_processes_give_the_serial_numbers() -> None:
+    """The benchmark's set-up: a LocalCluster of two processes with one thread each."""
+    distributed = pytest.importorskip("distributed")
+    config = ScenarioConfig()
+    draws = 4 * BLOCK_SIZE + 100
+    serial = run(config, draws, seed=7)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.wait_for_workers(2)
+        assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
+        remote = run(config, draws, seed=7, client=client, chunk_size=BLOCK_SIZE)
+    assert remote.backend == "dask"
+    assert_identical(serial, remote)
+
+
 class Stop(Exception):
     pass
 
