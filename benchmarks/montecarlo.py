@@ -104,18 +104,6 @@ def _auto_chunk(draws: int, workers: int) -> int:
     return max(BLOCK_SIZE, per_task // BLOCK_SIZE * BLOCK_SIZE)
 
 
-def _timed(repeat: int, once) -> tuple[list[float], MonteCarloResult]:
-    """Wall seconds of ``repeat`` calls of ``once`` (and its last result)."""
-    times = []
-    result = None
-    for _ in range(repeat):
-        began = time.perf_counter()
-        result = once()
-        times.append(time.perf_counter() - began)
-    assert result is not None
-    return times, result
-
-
 def _row(
     backend: str,
     workers: int | None,
@@ -124,8 +112,7 @@ def _row(
     times: list[float],
     draws: int,
     identical: bool,
-    load_before: str,
-    load_after: str,
+    loads: list[str],
 ) -> dict[str, Any]:
     median = statistics.median(times)
     return {
@@ -138,63 +125,77 @@ def _row(
         "run_s_best": min(times),
         "draws_per_s": draws / median,
         "identical_to_serial": identical,
-        "load_before": load_before,
-        "load_after": load_after,
+        "load_before": loads[0],
+        "load_after": loads[-1],
     }
 
 
-def _scaling(args: argparse.Namespace, config: ScenarioConfig, serial: MonteCarloResult) -> list:
-    from distributed import Client, LocalCluster
+def _timings(args: argparse.Namespace, config: ScenarioConfig) -> tuple[list, MonteCarloResult]:
+    """Serial and 1..K-worker runs, timed in interleaved rounds under the same load.
 
-    rows = []
-    counts = [None] if args.address else list(range(1, args.workers + 1))
+    Every cluster is started, waited for and warmed up (muster and numpy imported on each
+    worker) before any clock starts; start-up is reported apart. Each round times one run
+    of every backend in turn, so a change of the machine's load hits them all alike.
+    """
+    from contextlib import ExitStack
+
+    serial_chunk = args.chunk_size or DEFAULT_CHUNK_SIZE
     # the same tasks for every worker count, so only the number of workers changes
     chunk = args.chunk_size or _auto_chunk(args.draws, args.workers)
-    for workers in counts:
-        began = time.perf_counter()
-        if args.address:
-            cluster, client = None, Client(args.address)
-            client.wait_for_workers(1)
-        else:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            )
-            client = Client(cluster)
-            client.wait_for_workers(workers)
-        startup = time.perf_counter() - began
-        try:
-            # warm-up (imports muster and numpy on every worker): not timed
-            run(config, min(args.draws, 4 * BLOCK_SIZE), args.seed, client=client, chunk_size=512)
-            before = _load()
-            times, result = _timed(
-                args.repeat,
-                lambda c=client, k=chunk: run(
-                    config, args.draws, args.seed, client=c, chunk_size=k
-                ),
-            )
-            after = _load()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        name = f"dask {args.address}" if args.address else "dask LocalCluster"
-        rows.append(
-            _row(
-                name,
-                workers,
-                chunk,
-                startup,
-                times,
-                args.draws,
-                _identical(serial, result),
-                before,
-                after,
-            )
+    backends: list[tuple[str, int | None, int, float, Any]] = [
+        ("serial", None, serial_chunk, 0.0, None)
+    ]
+    with ExitStack() as stack:
+        if args.dask or args.address:
+            from distributed import Client, LocalCluster
+
+            counts = [None] if args.address else list(range(1, args.workers + 1))
+            for workers in counts:
+                began = time.perf_counter()
+                if args.address:
+                    client = stack.enter_context(Client(args.address))
+                    client.wait_for_workers(1)
+                else:
+                    cluster = stack.enter_context(
+                        LocalCluster(
+                            n_workers=workers,
+                            threads_per_worker=1,
+                            processes=True,
+                            dashboard_address=":0",
+                        )
+                    )
+                    client = stack.enter_context(Client(cluster))
+                    client.wait_for_workers(workers)
+                startup = time.perf_counter() - began
+                name = f"dask {args.address}" if args.address else "dask LocalCluster"
+                backends.append((name, workers, chunk, startup, client))
+        for _name, _workers, size, _startup, client in backends:  # warm-up, not timed
+            run(config, min(args.draws, 4 * BLOCK_SIZE), args.seed, client=client, chunk_size=size)
+        times: list[list[float]] = [[] for _ in backends]
+        results: list[MonteCarloResult | None] = [None] * len(backends)
+        loads = [_load()]
+        for _ in range(args.repeat):
+            for i, (_name, _workers, size, _startup, client) in enumerate(backends):
+                began = time.perf_counter()
+                results[i] = run(config, args.draws, args.seed, client=client, chunk_size=size)
+                times[i].append(time.perf_counter() - began)
+            loads.append(_load())
+    serial = results[0]
+    assert serial is not None
+    rows = [
+        _row(
+            name,
+            workers,
+            size,
+            startup,
+            times[i],
+            args.draws,
+            results[i] is not None and _identical(serial, results[i]),
+            loads,
         )
-    return rows
+        for i, (name, workers, size, startup, _client) in enumerate(backends)
+    ]
+    return rows, serial
 
 
 def _print_timings(rows: list[dict[str, Any]], draws: int) -> None:
@@ -202,8 +203,7 @@ def _print_timings(rows: list[dict[str, Any]], draws: int) -> None:
     serial = rows[0]
     header = (
         f"{'backend':<20} {'workers':>7} {'chunk':>6} {'startup s':>9} {'run s':>7} "
-        f"{'best s':>7} {'draws/s':>9} {'vs 1 worker':>11} {'vs serial':>9} {'same':>4} "
-        f"{'load avg before → after':>28}"
+        f"{'best s':>7} {'draws/s':>9} {'vs 1 worker':>11} {'vs serial':>9} {'same':>4}"
     )
     print(header)
     print("-" * len(header))
@@ -215,12 +215,14 @@ def _print_timings(rows: list[dict[str, Any]], draws: int) -> None:
             f"{row['draws_per_s']:>9,.0f} "
             f"{(f'{vs_one:.2f}×' if vs_one else '—'):>11} "
             f"{serial['run_s'] / row['run_s']:>8.2f}× "
-            f"{'yes' if row['identical_to_serial'] else 'NO':>4} "
-            f"{row['load_before'] + ' → ' + row['load_after']:>28}"
+            f"{'yes' if row['identical_to_serial'] else 'NO':>4}"
         )
         row["speedup_vs_1_worker"] = vs_one
         row["speedup_vs_serial"] = serial["run_s"] / row["run_s"]
-    print(f"({draws:,} draws; run s = median of the repeats, start-up not included)")
+    print(
+        f"({draws:,} draws; run s = median of the repeats, start-up not included; load "
+        f"average 1/5/15 min {serial['load_before']} before, {serial['load_after']} after)"
+    )
 
 
 def _validate(config: ScenarioConfig, seed: int, k: int) -> list[dict[str, Any]]:
@@ -260,6 +262,31 @@ def _validate(config: ScenarioConfig, seed: int, k: int) -> list[dict[str, Any]]
                 )
     ok = sum(r["ok"] for r in out)
     print(f"{ok} of {len(out)} comparisons within tolerance")
+    print(
+        f"{'metric':<28} {'n':>4} {'mean planner−MC':>16} {'max |planner−MC|':>17} "
+        f"{'max share of band':>18}"
+    )
+    for metric in {r["metric"]: None for r in out}:
+        rows = [r for r in out if r["metric"] == metric and r["low"] is not None]
+        if not rows:
+            continue
+        diffs = [r["planner"] - r["monte_carlo"] for r in rows]
+        share = max(
+            (
+                (
+                    d / (r["high"] - r["monte_carlo"])
+                    if d >= 0
+                    else d / (r["low"] - r["monte_carlo"])
+                )
+                if r["high"] != r["low"]
+                else 0.0
+            )
+            for d, r in zip(diffs, rows, strict=True)
+        )
+        print(
+            f"{metric:<28} {len(rows):>4} {statistics.mean(diffs):>16,.1f} "
+            f"{max(abs(d) for d in diffs):>17,.1f} {share:>17.0%}"
+        )
     return out
 
 
@@ -279,15 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config = ScenarioConfig(horizon_weeks=args.horizon)
-    serial_chunk = args.chunk_size or DEFAULT_CHUNK_SIZE
-    run(config, min(args.draws, 1000), args.seed)  # warm-up
-    before = _load()
-    times, serial = _timed(
-        args.repeat, lambda: run(config, args.draws, args.seed, chunk_size=serial_chunk)
-    )
-    rows = [_row("serial", None, serial_chunk, 0.0, times, args.draws, True, before, _load())]
-    if args.dask or args.address:
-        rows += _scaling(args, config, serial)
+    rows, serial = _timings(args, config)
 
     print(
         f"Monte Carlo benchmark: {args.draws:,} draws, seed {args.seed}, horizon "
