@@ -15,8 +15,9 @@ What the planner does that the surrogate does not (hence the tolerances below):
   part-filled class per intake week;
 * capacity as trainees *present at once* (site capacity, instructors per week) rather than as
   a weekly intake: at each opening and closing of the Ukrainian site and at the horizon's end
-  the planner may bunch intakes into the weeks before, which the surrogate's steady weekly
-  intake cannot; it is bounded by one course's worth of the site's rate per boundary;
+  the planner may bunch intakes, which the surrogate's steady weekly intake cannot. In theory
+  that is worth up to ``course_weeks - 1`` weeks of the site's rate per boundary; measured on
+  the default config it never exceeded one week, which is the tolerance;
 * hindsight: the planner sees the whole timeline, so it never starts a course a breach will
   cut (the surrogate counts those trainees as interrupted; both count them as not trained);
 * no ramp-up: the planner opens a site at full capacity, so the check runs the config with
