@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -97,6 +98,25 @@ def test_hand_computed_draw() -> None:
     assert detail.open_weeks["wait"] == frozenset(range(16, 30))
     assert detail.open_weeks["proactive"] == frozenset(range(12, 30))
     assert detail.parameters_week == 10
+
+
+def test_rate_before_the_parameters_are_agreed() -> None:
+    """Courses starting before the parameters are agreed run at the reduced rate."""
+    capacity = simple_config().capacity
+    config = simple_config(
+        parameters=ParameterAgreement(1.0, DiscreteWeeks.fixed(4)),  # agreed in week 14
+        capacity=TrainingCapacity(
+            **{**asdict(capacity), "ua_trainees_per_week_before_parameters": 20}
+        ),
+    )
+    result = run(config, 2, seed=1)
+    # proactive opens week 12: intakes 12, 13 at 20, then 14..25 at 50 -> 40 + 600
+    assert result.samples["proactive"]["trainees_in_ukraine"].tolist() == [640.0] * 2
+    # wait opens 6 weeks after the agreement (week 20): all at the full rate, 6 x 50
+    assert result.samples["wait"]["trainees_in_ukraine"].tolist() == [300.0] * 2
+    plain = run(simple_config(parameters=config.parameters), 2, seed=1)
+    assert plain.samples["proactive"]["trainees_in_ukraine"].tolist() == [700.0] * 2
+    assert config_from_dict(config_to_dict(config)) == config
 
 
 def test_breach_interrupts_cohorts_and_closes_sites() -> None:

@@ -64,3 +64,26 @@ def test_no_ceasefire_agrees_exactly() -> None:
         assert figures["trainees_total"][0] == figures["trainees_total"][1] > 0
         assert figures["trainees_in_ukraine"] == (0.0, 0.0)
         assert figures["weeks_to_first_cohort"] == (None, None)
+
+
+def _split_config(before: float | None) -> mc.ScenarioConfig:
+    return mc.ScenarioConfig(
+        capacity=mc.TrainingCapacity(ua_trainees_per_week_before_parameters=before)
+    )
+
+
+def test_rate_before_parameters_agrees_with_split_pledges() -> None:
+    """The demo's pledges: French instructors may teach in Ukraine in any ceasefire, German
+    ones only once the parameters are agreed. With the reduced rate before the agreement the
+    surrogate agrees with the planner; without it, it overstates the proactive policy."""
+    config = _split_config(120.0)  # 40 % of 300, the French share of the demo's 30 + 48
+    never_agreed = 8  # proactive opens in week 15, parameters never agreed
+    agreed_later = 0  # proactive opens in week 33, parameters agreed in week 37
+    plain = check_config(_split_config(None))
+    for draw in (never_agreed, agreed_later):
+        (check,) = check_draw(config, SEED, draw, policies=["proactive"], time_limit=5.0)
+        assert check.ok, check.metrics
+    (check,) = check_draw(config, SEED, never_agreed, policies=["proactive"], time_limit=5.0)
+    in_ukraine = next(m for m in check.metrics if m.metric == "trainees_in_ukraine")
+    overstated = mc.explain_draw(plain, SEED, never_agreed).metrics["proactive"]
+    assert overstated["trainees_in_ukraine"] > in_ukraine.high  # 16,200 vs the planner 6,600

@@ -347,6 +347,10 @@ class TrainingCapacity:
 
     ``demand_per_week`` caps the total weekly intake (Ukrainian sites fill first); None means
     no cap. Ukrainian sites ramp up linearly over ``ramp_weeks`` after each opening.
+    ``ua_trainees_per_week_before_parameters``: the Ukrainian intake of courses starting before
+    the ceasefire's parameters are agreed, when only the instructors whose nations do not wait
+    for the parameters may teach in Ukraine (in the demo data French infantry instructors, not
+    German ones); None means the full ``ua_trainees_per_week``.
     """
 
     eu_trainees_per_week: float = 550.0
@@ -356,6 +360,7 @@ class TrainingCapacity:
     course_weeks: int = 5
     cohort_size: int = 50
     demand_per_week: float | None = None
+    ua_trainees_per_week_before_parameters: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("eu_trainees_per_week", "ua_trainees_per_week", "instructors_per_trainee"):
@@ -369,6 +374,10 @@ class TrainingCapacity:
                 "demand_per_week",
                 _number(self.demand_per_week, "capacity.demand_per_week", 0, 1e9),
             )
+        before = self.ua_trainees_per_week_before_parameters
+        if before is not None:
+            name = "capacity.ua_trainees_per_week_before_parameters"
+            _set(self, name.split(".")[1], _number(before, name, 0, 1e9))
 
 
 _ALWAYS_IN_CEASEFIRE: Final = {
@@ -718,11 +727,20 @@ def _evaluate_policy(
         opens = np.minimum(trigger + lead, NEVER)
         has_spell = (ceasefire < horizon) & (opens < spell_end)
         in_spell = has_spell[:, None] & (weeks >= opens[:, None]) & (weeks < spell_end[:, None])
+        full_rate: float | np.ndarray = capacity.ua_trainees_per_week
+        if capacity.ua_trainees_per_week_before_parameters is not None:
+            # a course starting before the parameters are agreed has only the instructors
+            # who do not wait for them
+            full_rate = np.where(
+                weeks >= scenarios.parameters[:, None],
+                capacity.ua_trainees_per_week,
+                capacity.ua_trainees_per_week_before_parameters,
+            )
         if capacity.ramp_weeks > 0:
             ramp = np.clip((weeks - opens[:, None] + 1) / capacity.ramp_weeks, 0.0, 1.0)
-            rate = np.where(in_spell, capacity.ua_trainees_per_week * ramp, 0.0)
+            rate = np.where(in_spell, full_rate * ramp, 0.0)
         else:
-            rate = np.where(in_spell, capacity.ua_trainees_per_week, 0.0)
+            rate = np.where(in_spell, full_rate, 0.0)
         if capacity.demand_per_week is not None:
             rate = np.minimum(rate, capacity.demand_per_week)
         remaining = spell_end[:, None] - weeks  # weeks left in the spell from each intake

@@ -70,6 +70,10 @@ TWO_SIDED: Final = frozenset({"instructor_weeks_in_ukraine"})
 
 EU_SITE: Final = "eu"
 UA_SITE: Final = "ua"
+CEASEFIRE_PLEDGE: Final = "phase >= ceasefire"
+"""The demo's French infantry pledge: may teach in Ukraine in any ceasefire."""
+PARAMETERS_PLEDGE: Final = "phase >= ceasefire and ceasefire_parameters_agreed"
+"""The demo's German infantry pledge: only once the ceasefire's parameters are agreed."""
 CLEARED: Final = "site_yavoriv_cleared"
 """Condition the policy's open weeks stand for (the demo's Yavoriv site)."""
 
@@ -119,8 +123,10 @@ def planner_problem(config: mc.ScenarioConfig, detail: mc.DrawDetail, policy: st
     ``ua_trainees_per_week``. Requests: Ukraine releases ``eu + ua`` trainees each week, each
     release to start that week (so the intake is weekly, as in the surrogate). Pledges:
     instructors enough for both sites (EU soil only, and cleared for Ukraine in a
-    ceasefire). Conditions: the site's condition holds in the policy's open weeks
-    (``site_yavoriv_cleared``) under the draw's phases.
+    ceasefire); with ``ua_trainees_per_week_before_parameters``, the Ukrainian ones split as
+    the demo's infantry pledges are: French (any ceasefire) exactly enough for that rate,
+    German (once the parameters are agreed) the rest. Conditions: the site's condition holds
+    in the policy's open weeks (``site_yavoriv_cleared``) under the draw's phases.
     """
     capacity = config.capacity
     horizon = config.horizon_weeks
@@ -130,7 +136,6 @@ def planner_problem(config: mc.ScenarioConfig, detail: mc.DrawDetail, policy: st
 
     eu_room = math.ceil(capacity.eu_trainees_per_week * course.duration_weeks)
     ua_room = math.ceil(capacity.ua_trainees_per_week * course.duration_weeks)
-    pledge_condition = "phase >= ceasefire"
     sites = (
         pp.Site(EU_SITE, "EU sites (EUMAM)", eu_room, (course.id,), False, 1100.0),
         pp.Site(
@@ -149,18 +154,45 @@ def planner_problem(config: mc.ScenarioConfig, detail: mc.DrawDetail, policy: st
         classes = math.ceil(room / course.class_size) + course.duration_weeks
         return classes * course.instructors_per_class
 
-    pledges = (
-        pp.Pledge("eu", "EU", course.category, instructors(eu_room), 0, horizon - 1),
-        pp.Pledge(
-            "ua",
-            "EU",
-            course.category,
-            instructors(ua_room),
-            0,
-            horizon - 1,
-            ukraine_requires=(pledge_condition,),
-        ),
-    )
+    pledges = [pp.Pledge("eu", "EU", course.category, instructors(eu_room), 0, horizon - 1)]
+    before = capacity.ua_trainees_per_week_before_parameters
+    if before is None:
+        pledges.append(
+            pp.Pledge(
+                "ua",
+                "FR",
+                course.category,
+                instructors(ua_room),
+                0,
+                horizon - 1,
+                ukraine_requires=(CEASEFIRE_PLEDGE,),
+            )
+        )
+    else:
+        # the demo's infantry pledges: French instructors may teach in Ukraine in any
+        # ceasefire (exactly enough classes for the rate before the parameters), German
+        # ones once its parameters are agreed (the rest, never binding)
+        early = math.ceil(before * course.duration_weeks / course.class_size)
+        pledges += [
+            pp.Pledge(
+                "ua-ceasefire",
+                "FR",
+                course.category,
+                early * course.instructors_per_class,
+                0,
+                horizon - 1,
+                ukraine_requires=(CEASEFIRE_PLEDGE,),
+            ),
+            pp.Pledge(
+                "ua-parameters",
+                "DE",
+                course.category,
+                max(instructors(ua_room) - early * course.instructors_per_class, 0),
+                0,
+                horizon - 1,
+                ukraine_requires=(PARAMETERS_PLEDGE,),
+            ),
+        ]
     weekly = math.ceil(capacity.eu_trainees_per_week + capacity.ua_trainees_per_week)
     requests = tuple(
         pp.Request(f"w{w}", course.id, weekly, w, w + course.duration_weeks - 1)
@@ -172,13 +204,13 @@ def planner_problem(config: mc.ScenarioConfig, detail: mc.DrawDetail, policy: st
     phases = list(detail.phases)
     conditions = {
         text: cond.weeks_holding(cond.parse(text), phases, truths)
-        for text in (site_condition, pledge_condition)
+        for text in (site_condition, CEASEFIRE_PLEDGE, PARAMETERS_PLEDGE)
     }
     return pp.Problem(
         horizon_weeks=horizon,
         courses=(course,),
         sites=sites,
-        pledges=pledges,
+        pledges=tuple(pledges),
         requests=requests,
         conditions=conditions,
     )
@@ -253,17 +285,24 @@ def _first_spell_fits(weeks: frozenset[int], course_weeks: int, horizon: int) ->
     return end - start + 1 >= course_weeks and end < horizon
 
 
-def tolerances(config: mc.ScenarioConfig, open_weeks: frozenset[int]) -> dict[str, float]:
+def tolerances(
+    config: mc.ScenarioConfig, open_weeks: frozenset[int], parameters_week: int | None = None
+) -> dict[str, float]:
     """Allowed |Monte Carlo − planner| per metric for a draw with these open weeks.
 
     Trainees: ``TOLERANCE_RELATIVE`` of the figure plus, per opening or closing of the
-    Ukrainian site (and the horizon's end), ``TOLERANCE_TRAINEES_PER_BOUNDARY_WEEKS`` weeks
-    of the Ukrainian rate. Exposure: the same, plus one part-filled class's instructors per
+    Ukrainian site (and the horizon's end, and the parameters' agreement while it is open
+    when the rate depends on it), ``TOLERANCE_TRAINEES_PER_BOUNDARY_WEEKS`` weeks of the
+    Ukrainian rate. Exposure: the same, plus one part-filled class's instructors per
     intake week. Weeks to the first cohort: ``course_weeks - 1`` (one course less a week).
     The relative part (``TOLERANCE_RELATIVE``) is added to trainees and exposure only.
     """
     capacity = config.capacity
     boundaries = 2 * _spells(open_weeks) + 1
+    if capacity.ua_trainees_per_week_before_parameters is not None and (
+        parameters_week in open_weeks
+    ):
+        boundaries += 1  # the Ukrainian rate steps up while the site is open
     bunching = boundaries * TOLERANCE_TRAINEES_PER_BOUNDARY_WEEKS * capacity.ua_trainees_per_week
     course = _demo_course(capacity.course_weeks)
     intake_weeks = max(len(open_weeks) - capacity.course_weeks + 1, 0)
@@ -315,7 +354,7 @@ def check_draw(
         planned = planner_metrics(problem, plan, first_ceasefire)
         figures: Mapping[str, float | None] = detail.metrics[policy]
         open_weeks = detail.open_weeks[policy]
-        slack = tolerances(config, open_weeks)
+        slack = tolerances(config, open_weeks, detail.parameters_week)
         checks = []
         for metric in CHECKED_METRICS:
             a, b = figures[metric], planned[metric]
