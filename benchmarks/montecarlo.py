@@ -98,6 +98,12 @@ def _load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def _restore_environ(environ: dict[str, str]) -> None:
+    for key in set(os.environ) - set(environ):
+        del os.environ[key]
+    os.environ.update(environ)
+
+
 def _auto_chunk(draws: int, workers: int) -> int:
     """Chunks of whole random-number blocks, about ``TASKS_PER_WORKER`` tasks per worker."""
     per_task = max(draws // (TASKS_PER_WORKER * max(workers, 1)), 1)
@@ -150,6 +156,8 @@ def _timings(args: argparse.Namespace, config: ScenarioConfig) -> tuple[list, Mo
             from distributed import Client, LocalCluster
 
             counts = [None] if args.address else list(range(1, args.workers + 1))
+            environ = dict(os.environ)
+            stack.callback(_restore_environ, environ)
             for workers in counts:
                 began = time.perf_counter()
                 if args.address:
@@ -167,6 +175,9 @@ def _timings(args: argparse.Namespace, config: ScenarioConfig) -> tuple[list, Mo
                     client = stack.enter_context(Client(cluster))
                     client.wait_for_workers(workers)
                 startup = time.perf_counter() - began
+                # the nannies set MALLOC_TRIM_THRESHOLD_ in this process's environment too;
+                # the serial runs should run as in a process without Dask
+                _restore_environ(environ)
                 name = f"dask {args.address}" if args.address else "dask LocalCluster"
                 backends.append((name, workers, chunk, startup, client))
         for _name, _workers, size, _startup, client in backends:  # warm-up, not timed
