@@ -34,6 +34,7 @@ from muster.scenarios.montecarlo import (
     METRICS,
     MonteCarloResult,
     ScenarioConfig,
+    local_cluster,
     run,
 )
 
@@ -153,7 +154,7 @@ def _timings(args: argparse.Namespace, config: ScenarioConfig) -> tuple[list, Mo
     ]
     with ExitStack() as stack:
         if args.dask or args.address:
-            from distributed import Client, LocalCluster
+            from distributed import Client
 
             counts = [None] if args.address else list(range(1, args.workers + 1))
             environ = dict(os.environ)
@@ -164,14 +165,7 @@ def _timings(args: argparse.Namespace, config: ScenarioConfig) -> tuple[list, Mo
                     client = stack.enter_context(Client(args.address))
                     client.wait_for_workers(1)
                 else:
-                    cluster = stack.enter_context(
-                        LocalCluster(
-                            n_workers=workers,
-                            threads_per_worker=1,
-                            processes=True,
-                            dashboard_address=":0",
-                        )
-                    )
+                    cluster = stack.enter_context(local_cluster(workers))
                     client = stack.enter_context(Client(cluster))
                     client.wait_for_workers(workers)
                 startup = time.perf_counter() - began

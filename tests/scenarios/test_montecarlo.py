@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict
 
 import numpy as np
@@ -15,6 +16,7 @@ from muster.scenarios.conditions import parse, weeks_holding
 from muster.scenarios.montecarlo import (
     BLOCK_SIZE,
     METRICS,
+    WORKER_MALLOC_ENV,
     Agreement,
     BreachModel,
     ConfigError,
@@ -28,6 +30,7 @@ from muster.scenarios.montecarlo import (
     config_from_dict,
     config_to_dict,
     explain_draw,
+    local_cluster,
     proactive_policy,
     run,
     simulate_draws,
@@ -234,19 +237,16 @@ def test_dask_gives_the_same_numbers_as_local() -> None:
 
 
 def test_two_worker_processes_give_the_serial_numbers() -> None:
-    """The benchmark's set-up: a LocalCluster of two processes with one thread each."""
+    """The benchmark's set-up: ``local_cluster(2)``, two processes of one thread each."""
     distributed = pytest.importorskip("distributed")
     config = ScenarioConfig()
     draws = 4 * BLOCK_SIZE + 100
     serial = run(config, draws, seed=7)
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with local_cluster(2) as cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(2)
         assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
+        env = client.run(lambda: os.environ.get("MALLOC_MMAP_THRESHOLD_"))
+        assert set(env.values()) == {WORKER_MALLOC_ENV["MALLOC_MMAP_THRESHOLD_"]}
         remote = run(config, draws, seed=7, client=client, chunk_size=BLOCK_SIZE)
     assert remote.backend == "dask"
     assert_identical(serial, remote)
