@@ -106,9 +106,9 @@ def _restore_environ(environ: dict[str, str]) -> None:
 
 
 def _auto_chunk(draws: int, workers: int) -> int:
-    """Chunks of whole random-number blocks, about ``TASKS_PER_WORKER`` tasks per worker."""
-    per_task = max(draws // (TASKS_PER_WORKER * max(workers, 1)), 1)
-    return max(BLOCK_SIZE, per_task // BLOCK_SIZE * BLOCK_SIZE)
+    """Equal chunks, ``TASKS_PER_WORKER`` per worker (the numbers never depend on chunking;
+    a chunk that starts inside a 512-draw block only regenerates that block's uniforms)."""
+    return max(-(-draws // (TASKS_PER_WORKER * max(workers, 1))), 1)
 
 
 def _row(
