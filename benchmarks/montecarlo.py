@@ -99,6 +99,31 @@ def _load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def _busy(_: int) -> float:
+    """A fixed CPU-bound loop (pure Python, no memory traffic); its wall seconds."""
+    began = time.perf_counter()
+    x = 0
+    for i in range(2_000_000):
+        x += i * i
+    return time.perf_counter() - began
+
+
+def _machine_ceiling(workers: int, repeat: int) -> dict[str, Any]:
+    """What the machine gives right now: ``workers`` processes running a CPU-bound loop at
+    once against one alone, as a throughput ratio (2.0 on two idle cores). A Dask speed-up
+    cannot exceed it; other users' load lowers it."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pool.map(_busy, range(workers))  # warm-up
+        alone, together = [], []
+        for _ in range(repeat):
+            alone.append(pool.apply(_busy, (0,)))
+            together.append(max(pool.map(_busy, range(workers))))
+    ratio = workers * statistics.median(alone) / statistics.median(together)
+    return {"workers": workers, "alone_s": alone, "together_s": together, "speedup": ratio}
+
+
 def _restore_environ(environ: dict[str, str]) -> None:
     for key in set(os.environ) - set(environ):
         del os.environ[key]
@@ -137,7 +162,9 @@ def _row(
     }
 
 
-def _timings(args: argparse.Namespace, config: ScenarioConfig) -> tuple[list, MonteCarloResult]:
+def _timings(
+    args: argparse.Namespace, config: ScenarioConfig
+) -> tuple[list, MonteCarloResult, list]:
     """Serial and 1..K-worker runs, timed in interleaved rounds under the same load.
 
     Every cluster is started, waited for and warmed up (muster and numpy imported on each
@@ -178,6 +205,7 @@ def _timings(args: argparse.Namespace, config: ScenarioConfig) -> tuple[list, Mo
             run(config, min(args.draws, 4 * BLOCK_SIZE), args.seed, client=client, chunk_size=size)
         times: list[list[float]] = [[] for _ in backends]
         results: list[MonteCarloResult | None] = [None] * len(backends)
+        ceilings = [_machine_ceiling(args.workers, 5)] if len(backends) > 1 else []
         loads = [_load()]
         for _ in range(args.repeat):
             for i, (_name, _workers, size, _startup, client) in enumerate(backends):
@@ -185,6 +213,8 @@ def _timings(args: argparse.Namespace, config: ScenarioConfig) -> tuple[list, Mo
                 results[i] = run(config, args.draws, args.seed, client=client, chunk_size=size)
                 times[i].append(time.perf_counter() - began)
             loads.append(_load())
+        if ceilings:
+            ceilings.append(_machine_ceiling(args.workers, 5))
     serial = results[0]
     assert serial is not None
     rows = [
@@ -200,7 +230,7 @@ def _timings(args: argparse.Namespace, config: ScenarioConfig) -> tuple[list, Mo
         )
         for i, (name, workers, size, startup, _client) in enumerate(backends)
     ]
-    return rows, serial
+    return rows, serial, ceilings
 
 
 def _print_timings(rows: list[dict[str, Any]], draws: int) -> None:
@@ -311,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config = ScenarioConfig(horizon_weeks=args.horizon)
-    rows, serial = _timings(args, config)
+    rows, serial, ceilings = _timings(args, config)
 
     print(
         f"Monte Carlo benchmark: {args.draws:,} draws, seed {args.seed}, horizon "
@@ -319,6 +349,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.repeat} timed runs each"
     )
     _print_timings(rows, args.draws)
+    for when, ceiling in zip(("before", "after"), ceilings, strict=False):
+        print(
+            f"machine ceiling {when} the rounds: {ceiling['workers']} busy-loop processes at "
+            f"once give {ceiling['speedup']:.2f}× the throughput of one"
+        )
     _print_results(serial)
     checks = _validate(config, args.seed, args.validate) if args.validate else []
 
@@ -329,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "benchmark": "montecarlo",
                 "timings": rows,
+                "machine_ceiling": ceilings,
                 "validation": checks,
                 "result": serial.to_dict(),
             },
