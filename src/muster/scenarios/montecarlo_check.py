@@ -43,10 +43,12 @@ __all__ = [
     "TOLERANCE_TRAINEES_PER_BOUNDARY_WEEKS",
     "TOLERANCE_FIRST_COHORT_COURSES",
     "TOLERANCE_RELATIVE",
+    "TWO_SIDED",
     "check_draw",
     "check_config",
     "planner_metrics",
     "planner_problem",
+    "tolerances",
 ]
 
 TOLERANCE_RELATIVE: Final = 0.02
