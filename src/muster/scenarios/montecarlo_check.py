@@ -77,7 +77,8 @@ CEASEFIRE_PLEDGE: Final = "phase >= ceasefire"
 PARAMETERS_PLEDGE: Final = "phase >= ceasefire and ceasefire_parameters_agreed"
 """The demo's German infantry pledge: only once the ceasefire's parameters are agreed."""
 CLEARED: Final = "site_yavoriv_cleared"
-"""Condition the policy's open weeks stand for (the demo's Yavoriv site)."""
+"""Condition the policy's open weeks stand for (the demo's Yavoriv site), with any other
+name of the site's condition the draw does not decide (``mandate_amended``)."""
 
 
 def _demo_course(course_weeks: int) -> pp.Course:
@@ -128,7 +129,8 @@ def planner_problem(config: mc.ScenarioConfig, detail: mc.DrawDetail, policy: st
     ceasefire); with ``ua_trainees_per_week_before_parameters``, the Ukrainian ones split as
     the demo's infantry pledges are: French (any ceasefire) exactly enough for that rate,
     German (once the parameters are agreed) the rest. Conditions: the site's condition holds
-    in the policy's open weeks (``site_yavoriv_cleared``) under the draw's phases.
+    in the policy's open weeks (``site_yavoriv_cleared``, ``mandate_amended``) under the
+    draw's phases.
     """
     capacity = config.capacity
     horizon = config.horizon_weeks
@@ -202,7 +204,12 @@ def planner_problem(config: mc.ScenarioConfig, detail: mc.DrawDetail, policy: st
     )
     open_weeks = detail.open_weeks[policy]
     truths: dict[str, list[bool]] = detail.truths_by_week()
-    truths[CLEARED] = [w in open_weeks for w in range(horizon)]
+    opened = [w in open_weeks for w in range(horizon)]
+    # what the policy's redesign delivers: the site's clearance and whatever else the site
+    # waits for that the draw does not decide (in the demo data the amended mandate)
+    for name in cond.names(cond.parse(site_condition)) | {CLEARED}:
+        if name not in detail.condition_weeks:
+            truths[name] = opened
     phases = list(detail.phases)
     conditions = {
         text: cond.weeks_holding(cond.parse(text), phases, truths)
