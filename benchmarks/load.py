@@ -322,45 +322,27 @@ def main() -> int:
             asyncio.run(
                 run_phase(server.base, headers, args.clients, args.warmup, 30, mixed)
             )  # warm-up: connections, caches, each worker's first requests
+            phases = [
+                ("ceiling", bare("/livez", "bare: /livez"), args.ceiling_requests, 0.0),
+                ("ceiling", bare("/healthz", "bare: /healthz"), args.ceiling_requests, 0.0),
+                ("mixed", mixed, args.requests, 0.0),
+                ("paced", mixed, args.requests, args.think_ms),
+            ]
             rows = []
-            for path, kind in (("/livez", "bare: /livez"), ("/healthz", "bare: /healthz")):
+            for name, step, budget, think_ms in phases:
                 rec = asyncio.run(
                     run_phase(
                         server.base,
                         headers,
                         args.clients,
-                        args.ceiling_requests,
+                        budget,
                         args.seconds,
-                        bare(path, kind),
+                        step,
+                        think_ms=think_ms,
                         server_pgid=server.proc.pid,
                     )
                 )
-                rows += summarise("ceiling", rec)
-            rec = asyncio.run(
-                run_phase(
-                    server.base,
-                    headers,
-                    args.clients,
-                    args.requests,
-                    args.seconds,
-                    mixed,
-                    server_pgid=server.proc.pid,
-                )
-            )
-            rows += summarise("mixed", rec)
-            rec = asyncio.run(
-                run_phase(
-                    server.base,
-                    headers,
-                    args.clients,
-                    args.requests,
-                    args.seconds,
-                    mixed,
-                    think_ms=args.think_ms,
-                    server_pgid=server.proc.pid,
-                )
-            )
-            rows += summarise("paced", rec)
+                rows += summarise(name, rec)
     finally:
         drop_database(args.server, url)
 
