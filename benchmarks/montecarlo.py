@@ -142,6 +142,7 @@ def _row(
     chunk: int,
     startup: float,
     times: list[float],
+    cpu: list[float],
     draws: int,
     identical: bool,
     loads: list[str],
@@ -155,6 +156,9 @@ def _row(
         "run_s": median,
         "run_s_all": times,
         "run_s_best": min(times),
+        # CPU of this process (client, and the LocalCluster's scheduler) per run: for Dask
+        # runs the coordination cost that competes with the workers for the cores
+        "client_cpu_s": statistics.median(cpu),
         "draws_per_s": draws / median,
         "identical_to_serial": identical,
         "load_before": loads[0],
@@ -204,14 +208,16 @@ def _timings(
         for _name, _workers, size, _startup, client in backends:  # warm-up, not timed
             run(config, min(args.draws, 4 * BLOCK_SIZE), args.seed, client=client, chunk_size=size)
         times: list[list[float]] = [[] for _ in backends]
+        cpu: list[list[float]] = [[] for _ in backends]
         results: list[MonteCarloResult | None] = [None] * len(backends)
         ceilings = [_machine_ceiling(args.workers, 5)] if len(backends) > 1 else []
         loads = [_load()]
         for _ in range(args.repeat):
             for i, (_name, _workers, size, _startup, client) in enumerate(backends):
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 results[i] = run(config, args.draws, args.seed, client=client, chunk_size=size)
                 times[i].append(time.perf_counter() - began)
+                cpu[i].append(time.process_time() - began_cpu)
             loads.append(_load())
         if ceilings:
             ceilings.append(_machine_ceiling(args.workers, 5))
@@ -224,6 +230,7 @@ def _timings(
             size,
             startup,
             times[i],
+            cpu[i],
             args.draws,
             results[i] is not None and _identical(serial, results[i]),
             loads,
@@ -238,7 +245,8 @@ def _print_timings(rows: list[dict[str, Any]], draws: int) -> None:
     serial = rows[0]
     header = (
         f"{'backend':<20} {'workers':>7} {'chunk':>6} {'startup s':>9} {'run s':>7} "
-        f"{'best s':>7} {'draws/s':>9} {'vs 1 worker':>11} {'vs serial':>9} {'same':>4}"
+        f"{'best s':>7} {'client cpu s':>12} {'draws/s':>9} {'vs 1 worker':>11} "
+        f"{'vs serial':>9} {'same':>4}"
     )
     print(header)
     print("-" * len(header))
@@ -247,6 +255,7 @@ def _print_timings(rows: list[dict[str, Any]], draws: int) -> None:
         print(
             f"{row['backend'][:20]:<20} {row['workers'] or '—':>7} {row['chunk_size']:>6} "
             f"{row['startup_s']:>9.2f} {row['run_s']:>7.3f} {row['run_s_best']:>7.3f} "
+            f"{row['client_cpu_s']:>12.3f} "
             f"{row['draws_per_s']:>9,.0f} "
             f"{(f'{vs_one:.2f}×' if vs_one else '—'):>11} "
             f"{serial['run_s'] / row['run_s']:>8.2f}× "
@@ -255,7 +264,8 @@ def _print_timings(rows: list[dict[str, Any]], draws: int) -> None:
         row["speedup_vs_1_worker"] = vs_one
         row["speedup_vs_serial"] = serial["run_s"] / row["run_s"]
     print(
-        f"({draws:,} draws; run s = median of the repeats, start-up not included; load "
+        f"({draws:,} draws; run s = median of the repeats, start-up not included; client cpu "
+        f"s = CPU of this process per run (client and the LocalCluster's scheduler); load "
         f"average 1/5/15 min {serial['load_before']} before, {serial['load_after']} after)"
     )
 

