@@ -56,6 +56,9 @@ def crud_router(resource: Resource) -> APIRouter:
     writer = Permission(*sorted(resource.writers))
     filter_dep = _filter_dependency(resource)
     label = resource.title or resource.name
+    # lists are served from plain column values when the read schema needs nothing else
+    columns = {a.key for a in sa_inspect(resource.model).column_attrs}
+    search = crud.search_values if set(Read.model_fields) <= columns else crud.search
 
     @router.get(
         "",
@@ -70,7 +73,7 @@ def crud_router(resource: Resource) -> APIRouter:
         offset: int = Query(0, ge=0),
         db_session: Session = Depends(get_session),
     ):
-        rows, total = crud.search(
+        rows, total = search(
             db_session=db_session,
             resource=resource,
             filters=filters,
