@@ -135,7 +135,8 @@ async def run_phase(
     base, headers, clients, budget, seconds, step, think_ms=0.0, server_pgid=None
 ) -> Recorder:
     """`clients` tasks share a budget of requests; each calls `step(http, rec, n, rng)`,
-    then waits a random think time (exponential, mean `think_ms`; 0: closed loop).
+    then waits a random think time (exponential, mean `think_ms`; 0: closed loop). With a
+    think time every client also starts after one, so the clients do not all fire at once.
     Records the CPU time this client and the server's process group spent in the phase."""
     rec = Recorder()
     cpu0, server0 = time.process_time(), group_cpu_s(server_pgid) if server_pgid else 0.0
@@ -150,6 +151,8 @@ async def run_phase(
         async def client(n: int) -> None:
             rng = random.Random(n)
             state: dict = {}
+            if think_ms:  # start in steady state: people do not all click at the same instant
+                await asyncio.sleep(rng.expovariate(1000.0 / think_ms))
             while remaining[0] > 0 and time.monotonic() < deadline:
                 remaining[0] -= 1
                 await step(http, rec, n, rng, state)
