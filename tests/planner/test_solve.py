@@ -43,7 +43,10 @@ def test_category_bounds_are_valid_against_exhaustive_search(problem: Problem) -
     best = brute_force_optimum(problem)
     lp = category_bound(problem)
     mip = category_bound(problem, mip_seconds=2.0)
+    budget = category_bound(problem, mip_budget=2.0)  # the reference's shared time budget
     assert mip >= best - 1e-6
+    assert budget >= best - 1e-6
+    assert lp >= budget - 1e-6
     assert lp >= mip - 1e-6
     # dropping the shared rows can only loosen the full cut LP
     assert lp >= lp_bound(problem, cuts=True) - 1e-6
@@ -167,3 +170,44 @@ def test_deterministic_mode_on_a_benchmark_instance() -> None:
     b = solve(problem, time_limit=0.5, seed=5, deterministic=True)
     assert validate(problem, a) == []
     assert a.cohorts == b.cohorts
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_sites=3, max_courses=3, max_weeks=8, max_requests=6, max_pledges=4))
+def test_repack_keeps_plans_valid_and_never_worse(problem: Problem) -> None:
+    """The make-room local search: every plan it returns is valid and at least as good."""
+    from muster.planner.index import ProblemIndex
+    from muster.planner.pins import resolve_pins
+    from muster.planner.repack import repack
+
+    g = greedy_plan(problem)
+    for seed in (0, 1):
+        got = repack(
+            problem, ProblemIndex(problem), g, resolve_pins(problem), deadline=None, seed=seed,
+            max_passes=4, max_kicks=30,
+        )  # fmt: skip
+        if got is None:
+            continue
+        assert validate(problem, got) == []
+        assert score(problem, got).weighted_trainees >= score(problem, g).weighted_trainees
+
+
+def test_repack_makes_room_by_moving_a_class() -> None:
+    """One pledge of 2 instructors; a 1-week class sits in week 0, where a 2-week request
+    (weeks 0-1 only) needs it. Moving the first class to week 2 makes room for the second."""
+    course_a = Course("A", "infantry", 1, 10, 2)
+    course_b = Course("B", "infantry", 2, 10, 2)
+    site = Site("S", "s", 100, ("A", "B"), False, 100.0, ())
+    pledge = Pledge("P", "FR", "infantry", 2, 0, 2, (), None)
+    r_a = Request("RA", "A", 10, 0, 2, 1.0)
+    r_b = Request("RB", "B", 10, 0, 1, 1.0)
+    problem = Problem(3, (course_a, course_b), (site,), (pledge,), (r_a, r_b), {}, None)
+    blocked = Plan((Cohort("a", "RA", "S", 0, 0, 10, {"P": 2}),))
+    assert validate(problem, blocked) == []
+    from muster.planner.index import ProblemIndex
+    from muster.planner.pins import resolve_pins
+    from muster.planner.repack import repack
+
+    got = repack(problem, ProblemIndex(problem), blocked, resolve_pins(problem), deadline=None)
+    assert got is not None and validate(problem, got) == []
+    assert score(problem, got).weighted_trainees == 20

@@ -101,6 +101,7 @@ def category_bound(
     *,
     index: ProblemIndex | None = None,
     mip_seconds: float | None = None,
+    mip_budget: float | None = None,
     on_category: Callable[[str, float, float], None] | None = None,
 ) -> float:
     """Upper bound by decomposition over course categories (Lagrangian, zero multipliers).
@@ -113,6 +114,9 @@ def category_bound(
     (``mip_seconds=None``: about the full cut LP, in a fraction of its time) or the dual
     bound of the HiGHS branch and bound after ``mip_seconds`` (tighter: the integrality of
     classes against the pledge classes' weekly instructors lives inside a category).
+    ``mip_budget`` (instead of ``mip_seconds``): seconds for all categories together; the
+    categories run smallest first, each with an equal share of what is left, so the time a
+    category does not need (proven optimal early) goes to the larger ones.
     ``on_category(category, lp, bound)`` reports each category. Pins are ignored.
     """
     idx = index or ProblemIndex(problem)
@@ -120,15 +124,20 @@ def category_bound(
     for c in idx.candidates:
         per_cat.setdefault(c.course.category, []).append(c)
     total = 0.0
-    for cat in sorted(per_cat):
+    order = sorted(per_cat, key=lambda k: (len(per_cat[k]), k)) if mip_budget else sorted(per_cat)
+    t_end = None if mip_budget is None else time.perf_counter() + mip_budget
+    for i, cat in enumerate(order):
         f = build(idx, per_cat[cat], spread=False)
         lp = solve_lp(f)
         if lp.status != "Optimal":
             return float("inf")
         b = lp.objective
-        if mip_seconds is not None:
+        seconds = mip_seconds
+        if t_end is not None:
+            seconds = max(1.0, (t_end - time.perf_counter()) / (len(order) - i))
+        if seconds is not None:
             h = to_highs(f, integer=True, objective="primary", threads=1)
-            h.setOptionValue("time_limit", float(mip_seconds))
+            h.setOptionValue("time_limit", float(seconds))
             h.setOptionValue("mip_rel_gap", 1e-6)
             h.run()
             status = h.modelStatusToString(h.getModelStatus())

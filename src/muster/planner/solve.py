@@ -35,6 +35,7 @@ from .index import Candidate, ProblemIndex
 from .lns import fixed_offsets, improve
 from .pins import PinSet, resolve_pins
 from .problem import KM_WEIGHT, PRIORITY_SCALE, SPREAD_WEIGHT, Plan, Problem, SolverStats, score
+from .repack import repack
 from .rounding import lp_dive_plan, lp_guided_plan
 from .validate import validate
 
@@ -48,6 +49,12 @@ CATEGORY_DIVE_SHARE = 0.3
 CATEGORY_DIVE_SITES = 6
 #: Above this many reduced candidates, CP-SAT works category by category (LNS).
 EXACT_MAX_CANDIDATES = 15_000
+#: The make-room local search (``repack``) runs until this share of the time limit.
+REPACK_UNTIL = 0.85
+#: Passes of the make-room local search in deterministic mode (no clock).
+REPACK_DETERMINISTIC_PASSES = 6
+#: Neutral kicks of the make-room local search in deterministic mode.
+REPACK_DETERMINISTIC_KICKS = 200
 
 Progress = Callable[[float, float, float], None]
 
@@ -103,9 +110,10 @@ def solve(
         # very large: one LP dive per course category, everything placed before fixed;
         # no full LP, hence no bound here
         offer(
-            _category_dive(problem, idx, pins, fx, pin_kw, t0 + 0.85 * time_limit, deterministic),
+            _category_dive(problem, idx, pins, fx, pin_kw, t0 + 0.75 * time_limit, deterministic),
             "category-dive",
         )
+        _repack(problem, idx, state, pins, t0 + 0.9 * time_limit, seed, deterministic, offer)
         pool = _reduced(idx, None, None, state["best"], pins, problem.previous)
     elif cands:
         # the category dive first: small LPs, a good plan even when the machine is so busy
@@ -135,6 +143,9 @@ def solve(
             ),
             "lp-dive",
         )  # fmt: skip
+        _repack(
+            problem, idx, state, pins, t0 + REPACK_UNTIL * time_limit, seed, deterministic, offer
+        )
         pool = cands
         if first.get("status") == "Optimal":
             use_all = full_model if full_model is not None else len(cands) <= FULL_MODEL_CANDIDATES
@@ -232,6 +243,23 @@ def _category_dive(problem, idx, pins, fx, pin_kw, deadline, deterministic) -> P
         if got is not None:
             placed = list(got.cohorts)
     return _greedy_block(problem, idx, pins, placed, problem.requests, by_priority=True)
+
+
+def _repack(problem, idx, state, pins, deadline, seed, deterministic, offer) -> None:
+    """The make-room local search (``repack.repack``) on the best plan so far."""
+    best = state["best"]
+    if best is None:
+        return
+    try:
+        got = repack(
+            problem, idx, best, pins, deadline=None if deterministic else deadline, seed=seed,
+            max_passes=REPACK_DETERMINISTIC_PASSES if deterministic else 1000,
+            max_kicks=REPACK_DETERMINISTIC_KICKS if deterministic else 1_000_000,
+        )  # fmt: skip
+    except AssignmentError:  # never expected (the ledger checks every step); keep the best
+        return
+    if got is not None and not validate(problem, got):
+        offer(got, "repack")
 
 
 def _nearest_sites(cands: list[Candidate], k: int) -> list[Candidate]:
