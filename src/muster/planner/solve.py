@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from .assign import AssignmentError, concretise, solution_cohorts, values_from_plan
+from .bound import solve_lp
 from .cpsat import CpSatParams, primary_units, solve_cpsat
 from .formulation import Formulation, build
 from .greedy import greedy_plan
@@ -110,10 +111,12 @@ def solve(
         # very large: one LP dive per course category, everything placed before fixed;
         # no full LP, hence no bound here
         offer(
-            _category_dive(problem, idx, pins, fx, pin_kw, t0 + 0.75 * time_limit, deterministic),
+            _category_dive(
+                problem, idx, pins, fx, pin_kw, t0 + 0.75 * time_limit, deterministic, reserve=True
+            ),
             "category-dive",
         )
-        _repack(problem, idx, state, pins, t0 + 0.9 * time_limit, seed, deterministic, offer)
+        _repack(problem, idx, state, pins, t0 + 0.93 * time_limit, seed, deterministic, offer)
         pool = _reduced(idx, None, None, state["best"], pins, problem.previous)
     elif cands:
         # the category dive first: small LPs, a good plan even when the machine is so busy
@@ -200,7 +203,9 @@ def solve(
     return Plan(tuple(sorted(best.cohorts, key=lambda c: c.id)), stats, best.paused)
 
 
-def _category_dive(problem, idx, pins, fx, pin_kw, deadline, deterministic) -> Plan:
+def _category_dive(
+    problem, idx, pins, fx, pin_kw, deadline, deterministic, *, reserve: bool = False
+) -> Plan:
     """LP diving category by category, each category's LP over its own candidates.
 
     Course categories share only sites and releases, never instructors, and on the
@@ -213,6 +218,15 @@ def _category_dive(problem, idx, pins, fx, pin_kw, deadline, deterministic) -> P
     once, highest priority first (filling after each category would spend releases that
     later categories value more: M seed 1 72,715 against 73,233).
 
+    ``reserve`` (L, where this is the main step): first solve every category's LP alone and
+    hold back, in each category's dive, the share of every over-asked week's release that
+    the categories still to come asked for in theirs — otherwise the first categories take
+    the releases the last ones need (M seed 1: the last four categories lost 15-20 % of
+    their value against the full dive). L seed 1 405,862 -> 409,456, seed 2 397,576 ->
+    399,176; reserving site-weeks as well: L seed 1 384,482 (the categories' LPs spread
+    over interchangeable sites, so the site shares are arbitrary). Not on M: the full-LP
+    dive wins there anyway (M seed 1 with it 72,352, without 72,396).
+
     No bound: a category's LP sees only what the earlier categories left of the releases
     and sites, so the sum of the LPs does not bound the problem (``bound.category_bound``
     gives each category the whole of them).
@@ -224,9 +238,12 @@ def _category_dive(problem, idx, pins, fx, pin_kw, deadline, deterministic) -> P
         for cat, cs in per_cat.items():
             per_cat[cat] = _nearest_sites(cs, CATEGORY_DIVE_SITES)
     cats = sorted(per_cat, key=lambda k: (-len(per_cat[k]), k))
+    reserved = None
+    if reserve:
+        reserved = _release_reservations(idx, per_cat, fx, pin_kw, deadline, deterministic)
     left_cands = sum(len(v) for v in per_cat.values())
     placed: list | None = None
-    for cat in cats:
+    for i, cat in enumerate(cats):
         pool = per_cat[cat]
         now = time.perf_counter()
         share = (deadline - now) * len(pool) / max(1, left_cands)
@@ -234,6 +251,8 @@ def _category_dive(problem, idx, pins, fx, pin_kw, deadline, deterministic) -> P
         if not deterministic and share < 0.2:
             continue
         fixed = fixed_offsets(idx, placed) if placed else fx
+        if reserved:
+            fixed = _with_reserve(fixed, reserved, cats[i + 1 :])
         f = build(idx, pool, relaxed=True, spread=False, fixed=fixed, all_rows=True, **pin_kw)
         got = lp_dive_plan(
             problem, idx, f, deadline=now + share, seed_cohorts=placed, fill=[],
@@ -243,6 +262,53 @@ def _category_dive(problem, idx, pins, fx, pin_kw, deadline, deterministic) -> P
         if got is not None:
             placed = list(got.cohorts)
     return _greedy_block(problem, idx, pins, placed, problem.requests, by_priority=True)
+
+
+def _release_reservations(idx, per_cat, fx, pin_kw, deadline, deterministic):
+    """What each category's own LP (no other category placed) starts in every week, scaled
+    down where the categories together ask for more than the week's release:
+    {category: {week: trainees}}. None when out of time."""
+    use: dict[str, dict[int, float]] = {}
+    for cat, pool in per_cat.items():
+        left = deadline - time.perf_counter()
+        if not deterministic and left < 0.5:
+            return None
+        f = build(idx, pool, relaxed=True, spread=False, fixed=fx, all_rows=True, **pin_kw)
+        lp = solve_lp(f, time_limit=None if deterministic else left)
+        if lp.status != "Optimal":
+            return None
+        rel: dict[int, float] = defaultdict(float)
+        for k, c in enumerate(f.candidates):
+            rel[c.start] += max(0.0, float(lp.col_value[f.y[k]]))
+        use[cat] = rel
+    total: dict[int, float] = defaultdict(float)
+    for rel in use.values():
+        for w, v in rel.items():
+            total[w] += v
+    taken = fx.release if fx is not None else {}
+    out: dict[str, dict[int, float]] = {}
+    for cat, rel in use.items():
+        out[cat] = {}
+        for w, v in rel.items():
+            cap = max(0, (idx.release_limit(w) or 0) - taken.get(w, 0))
+            if total[w] > cap:  # over-asked: everyone keeps its proportional share
+                out[cat][w] = v * cap / total[w]
+    return out
+
+
+def _with_reserve(fixed, reserve, later):
+    """``fixed`` plus the release reservations of the categories still to come."""
+    from .formulation import Fixed
+
+    fixed = fixed or Fixed()
+    add: dict[int, float] = defaultdict(float)
+    for cat in later:
+        for w, v in reserve.get(cat, {}).items():
+            add[w] += v
+    rel = defaultdict(int, fixed.release)
+    for w, v in add.items():
+        rel[w] += int(v)
+    return Fixed(fixed.demand, fixed.site, rel, fixed.pledge_class)
 
 
 def _repack(problem, idx, state, pins, deadline, seed, deterministic, offer) -> None:
