@@ -158,23 +158,27 @@ def repack(
         want_of[c.id] = n = c.trainees
         opts = []
         for t, ua, sites in slots(c.request):
-            end = t + d - 1
             rel = ledger.release_room(t)
-            if rel is not None and rel < n:
+            if rel is None or rel >= n:
+                opts.append((t, ua, sites))
+        rng.shuffle(opts)
+        chain_opts = []
+        for t, ua, sites in opts:
+            end = t + d - 1
+            fits = need <= 0 or room(eligible(course.category, t, end, ua), t, end) >= need
+            if not fits and len(chain_opts) >= chain_slots:
                 continue
             ok = [
                 s_
                 for s_ in sites
                 if (s_.id, t) != (c.site, c.start_week) and ledger.site_room(s_.id, t, end) >= n
             ]
-            if ok:
-                opts.append((t, ua, ok))
-        rng.shuffle(opts)
-        for t, ua, sites in opts:
-            end = t + d - 1
-            if need > 0 and room(eligible(course.category, t, end, ua), t, end) < need:
+            if not ok:
                 continue
-            for site in sites:
+            if not fits:
+                chain_opts.append((t, ua, ok))
+                continue
+            for site in ok:
                 got = place(c.request, site, t, n, c.id, exact=True)
                 if got is not None:
                     return [(c, got)]
@@ -182,13 +186,13 @@ def repack(
             return None
         out_ids.add(c.id)
         try:
-            for t, ua, sites in opts[:chain_slots]:
+            for t, ua, sites in chain_opts:
                 end = t + d - 1
                 elig = eligible(course.category, t, end, ua)
                 elig_set = set(elig)
                 blockers = [
                     b
-                    for b in (cohorts[cid] for cid in sorted(by_cat[course.category]))
+                    for b in (cohorts[cid] for cid in list(by_cat[course.category]))
                     if b.id not in out_ids
                     and b.start_week <= end
                     and b.end_week >= t
@@ -230,9 +234,9 @@ def repack(
     movable = [
         c.id for c in plan.cohorts if c.id not in fixed_ids and c.request not in frozen_requests
     ]
-    by_cat: dict[str, set[str]] = defaultdict(set)
+    by_cat: dict[str, dict[str, None]] = defaultdict(dict)
     for cid in movable:
-        by_cat[course_of[cohorts[cid].request].category].add(cid)
+        by_cat[course_of[cohorts[cid].request].category][cid] = None
 
     def usage(c: Cohort) -> dict[int, int]:
         out: dict[int, int] = defaultdict(int)
@@ -247,13 +251,13 @@ def repack(
         cohorts[c.id] = c
         usage_of[c.id] = usage(c)
         taken[c.request] += c.trainees
-        by_cat[course_of[c.request].category].add(c.id)
+        by_cat[course_of[c.request].category][c.id] = None
 
     def drop_cohort(c: Cohort) -> None:
         """Forget ``c`` (already taken out of the ledger)."""
         del cohorts[c.id]
         taken[c.request] -= c.trainees
-        by_cat[course_of[c.request].category].discard(c.id)
+        by_cat[course_of[c.request].category].pop(c.id, None)
 
     ipw = {pc.index: pc.instructors_per_week for pc in index.pledge_classes}
 
@@ -317,7 +321,7 @@ def repack(
             elig_set = set(elig)
             blockers = [
                 b
-                for b in (cohorts[cid] for cid in sorted(by_cat[cat]))
+                for b in (cohorts[cid] for cid in list(by_cat[cat]))
                 if b.start_week <= end
                 and b.end_week >= t
                 and course_of[b.request].instructors_per_class >= short
@@ -368,7 +372,7 @@ def repack(
         elig_set = set(eligible(course.category, t, end, ua))
         blockers = [
             b
-            for b in (cohorts[cid] for cid in sorted(by_cat[course.category]))
+            for b in (cohorts[cid] for cid in list(by_cat[course.category]))
             if b.start_week <= end
             and b.end_week >= t
             and not usage_of[b.id].keys().isdisjoint(elig_set)

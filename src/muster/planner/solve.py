@@ -50,8 +50,12 @@ CATEGORY_DIVE_SHARE = 0.3
 CATEGORY_DIVE_SITES = 6
 #: Above this many reduced candidates, CP-SAT works category by category (LNS).
 EXACT_MAX_CANDIDATES = 15_000
-#: The make-room local search (``repack``) runs until this share of the time limit.
+#: The make-room local search (``repack``) runs until this share of the time limit (then
+#: CP-SAT on M, the category LNS on L).
 REPACK_UNTIL = 0.85
+REPACK_UNTIL_L = 0.93
+#: The category dive's share of the time limit on L.
+CATEGORY_DIVE_UNTIL_L = 0.75
 #: Passes of the make-room local search in deterministic mode (no clock).
 REPACK_DETERMINISTIC_PASSES = 6
 #: Neutral kicks of the make-room local search in deterministic mode.
@@ -112,11 +116,20 @@ def solve(
         # no full LP, hence no bound here
         offer(
             _category_dive(
-                problem, idx, pins, fx, pin_kw, t0 + 0.75 * time_limit, deterministic, reserve=True
+                problem,
+                idx,
+                pins,
+                fx,
+                pin_kw,
+                t0 + CATEGORY_DIVE_UNTIL_L * time_limit,
+                deterministic,
+                reserve=True,
             ),
             "category-dive",
         )
-        _repack(problem, idx, state, pins, t0 + 0.93 * time_limit, seed, deterministic, offer)
+        _repack(
+            problem, idx, state, pins, t0 + REPACK_UNTIL_L * time_limit, seed, deterministic, offer
+        )
         pool = _reduced(idx, None, None, state["best"], pins, problem.previous)
     elif cands:
         # the category dive first: small LPs, a good plan even when the machine is so busy
@@ -146,9 +159,11 @@ def solve(
             ),
             "lp-dive",
         )  # fmt: skip
-        _repack(
-            problem, idx, state, pins, t0 + REPACK_UNTIL * time_limit, seed, deterministic, offer
-        )
+        # up to FULL_MODEL_CANDIDATES CP-SAT gets every candidate and proves optima (S): the
+        # local search only briefly there
+        small = len(cands) <= FULL_MODEL_CANDIDATES
+        until = time.perf_counter() + 0.1 * time_limit if small else t0 + REPACK_UNTIL * time_limit
+        _repack(problem, idx, state, pins, until, seed, deterministic, offer)
         pool = cands
         if first.get("status") == "Optimal":
             use_all = full_model if full_model is not None else len(cands) <= FULL_MODEL_CANDIDATES
