@@ -192,11 +192,8 @@ def repack(
                 elig_set = set(elig)
                 blockers = [
                     b
-                    for b in (cohorts[cid] for cid in list(by_cat[course.category]))
-                    if b.id not in out_ids
-                    and b.start_week <= end
-                    and b.end_week >= t
-                    and not usage_of[b.id].keys().isdisjoint(elig_set)
+                    for b in overlapping(course.category, t, end)
+                    if b.id not in out_ids and not usage_of[b.id].keys().isdisjoint(elig_set)
                 ]
                 rng.shuffle(blockers)
                 tried = 0
@@ -234,9 +231,20 @@ def repack(
     movable = [
         c.id for c in plan.cohorts if c.id not in fixed_ids and c.request not in frozen_requests
     ]
-    by_cat: dict[str, dict[str, None]] = defaultdict(dict)
+    # movable cohorts by (category, start week), insertion-ordered (deterministic)
+    by_cat: dict[tuple[str, int], dict[str, None]] = defaultdict(dict)
     for cid in movable:
-        by_cat[course_of[cohorts[cid].request].category][cid] = None
+        by_cat[(course_of[cohorts[cid].request].category, cohorts[cid].start_week)][cid] = None
+    max_d = max((c.duration_weeks for c in problem.courses), default=1)
+
+    def overlapping(cat: str, t: int, end: int) -> list[Cohort]:
+        """Movable cohorts of ``cat`` running in some week of t..end."""
+        out = []
+        for start in range(t - max_d + 1, end + 1):
+            ids = by_cat.get((cat, start))
+            if ids:
+                out.extend(cohorts[cid] for cid in ids if cohorts[cid].end_week >= t)
+        return out
 
     def usage(c: Cohort) -> dict[int, int]:
         out: dict[int, int] = defaultdict(int)
@@ -251,13 +259,13 @@ def repack(
         cohorts[c.id] = c
         usage_of[c.id] = usage(c)
         taken[c.request] += c.trainees
-        by_cat[course_of[c.request].category][c.id] = None
+        by_cat[(course_of[c.request].category, c.start_week)][c.id] = None
 
     def drop_cohort(c: Cohort) -> None:
         """Forget ``c`` (already taken out of the ledger)."""
         del cohorts[c.id]
         taken[c.request] -= c.trainees
-        by_cat[course_of[c.request].category].pop(c.id, None)
+        by_cat[(course_of[c.request].category, c.start_week)].pop(c.id, None)
 
     ipw = {pc.index: pc.instructors_per_week for pc in index.pledge_classes}
 
@@ -321,10 +329,8 @@ def repack(
             elig_set = set(elig)
             blockers = [
                 b
-                for b in (cohorts[cid] for cid in list(by_cat[cat]))
-                if b.start_week <= end
-                and b.end_week >= t
-                and course_of[b.request].instructors_per_class >= short
+                for b in overlapping(cat, t, end)
+                if course_of[b.request].instructors_per_class >= short
                 and not usage_of[b.id].keys().isdisjoint(elig_set)
             ]
             rng.shuffle(blockers)
@@ -372,10 +378,8 @@ def repack(
         elig_set = set(eligible(course.category, t, end, ua))
         blockers = [
             b
-            for b in (cohorts[cid] for cid in list(by_cat[course.category]))
-            if b.start_week <= end
-            and b.end_week >= t
-            and not usage_of[b.id].keys().isdisjoint(elig_set)
+            for b in overlapping(course.category, t, end)
+            if not usage_of[b.id].keys().isdisjoint(elig_set)
         ]
         rng.shuffle(blockers)
         for b in blockers[: rng.randint(1, 3)]:
