@@ -12,12 +12,14 @@ Decomposition, in order, each step under the one time budget:
    the guide; one-shot LP rounding is offered straight away;
 4. LP diving (``rounding.LpDive``): place the whole classes the LP asks for, fix them,
    re-solve from the last basis, repeat; then round partly filled classes up;
-5. the exact integer model over a reduced candidate set — all candidates when small,
+5. make-room local search (``repack.py``): add classes of unmet requests by moving (or,
+   when worth less, dropping) the cohorts that hold their instructors;
+6. the exact integer model over a reduced candidate set — all candidates when small,
    otherwise the LP's support plus everything the best plan, the pins and the previous
    plan use — solved by CP-SAT in two lexicographic phases, warm-started from the best plan;
    when even the reduced set is too large, large-neighbourhood search by course category
    (``lns.py``);
-6. the solution becomes cohorts with concrete pledges (``assign.py``), is validated, and
+7. the solution becomes cohorts with concrete pledges (``assign.py``), is validated, and
    the best valid plan by ``score`` is returned.
 """
 
