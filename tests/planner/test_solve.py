@@ -211,3 +211,33 @@ def test_repack_makes_room_by_moving_a_class() -> None:
     got = repack(problem, ProblemIndex(problem), blocked, resolve_pins(problem), deadline=None)
     assert got is not None and validate(problem, got) == []
     assert score(problem, got).weighted_trainees == 20
+
+
+def test_repack_makes_room_by_moving_two_classes() -> None:
+    """One pledge of 2 instructors; 1-instructor classes sit in weeks 0 and 1, where a
+    2-week request (weeks 0-1 only) needs both instructors: no single class frees enough,
+    moving both (to weeks 2 and 3) does."""
+    course_a = Course("A", "infantry", 1, 10, 1)
+    course_b = Course("B", "infantry", 2, 10, 2)
+    site = Site("S", "s", 100, ("A", "B"), False, 100.0, ())
+    pledge = Pledge("P", "FR", "infantry", 2, 0, 3, (), None)
+    r_a = Request("RA", "A", 20, 0, 3, 1.0)
+    r_b = Request("RB", "B", 10, 0, 1, 1.0)
+    problem = Problem(4, (course_a, course_b), (site,), (pledge,), (r_a, r_b), {}, None)
+    blocked = Plan(
+        (
+            Cohort("a0", "RA", "S", 0, 0, 10, {"P": 1}),
+            Cohort("a1", "RA", "S", 1, 1, 10, {"P": 1}),
+        )
+    )
+    assert validate(problem, blocked) == []
+    from muster.planner.index import ProblemIndex
+    from muster.planner.pins import resolve_pins
+    from muster.planner.repack import repack
+
+    idx, pins = ProblemIndex(problem), resolve_pins(problem)
+    single = repack(problem, idx, blocked, pins, deadline=None, max_kicks=0, pair_blockers=0)
+    assert single is None  # one blocker never frees enough
+    got = repack(problem, idx, blocked, pins, deadline=None, max_kicks=0)
+    assert got is not None and validate(problem, got) == []
+    assert score(problem, got).weighted_trainees == 30

@@ -11,7 +11,10 @@ only instructors are short, take out one *blocker* — a cohort of the same cate
 holds an eligible pledge class in an overlapping week —, place the new class, and put the
 blocker back at another placement of its own request (any site, any start in its window).
 The move is kept when the value of the new class exceeds what the blocker loses (nothing,
-when it moves whole). Every step goes through the pooled ``Ledger``, so the plan stays
+when it moves whole). When no single blocker frees enough, the *pair move* takes out two
+(of the cheapest ``pair_blockers``, at most ``pair_tries`` pairs per slot), places the new
+class and moves both whole, or drops the second when the new class is worth more: M
++0.15 to +0.2 % in the 10 s. Every step goes through the pooled ``Ledger``, so the plan stays
 valid; concrete pledges are assigned at the end by interval partitioning.
 
 Cohorts pinned wholly, and all cohorts of requests with site or week pins, never move.
@@ -43,6 +46,8 @@ def repack(
     chain_slots: int = 4,
     chain_blockers: int = 3,
     stats: dict | None = None,
+    pair_blockers: int = 8,
+    pair_tries: int = 6,
 ) -> Plan | None:
     """A plan at least as good as ``plan`` by make-room moves; None when nothing improved.
 
@@ -227,7 +232,7 @@ def repack(
             add_cohort(new)
 
     gain_total = 0.0
-    moves = {"insert": 0, "move": 0, "swap": 0, "tries": 0}
+    moves = {"insert": 0, "move": 0, "swap": 0, "tries": 0, "pair": 0, "pair_tries": 0}
     movable = [
         c.id for c in plan.cohorts if c.id not in fixed_ids and c.request not in frozen_requests
     ]
@@ -327,14 +332,15 @@ def repack(
                     improved = True
                 continue
             elig_set = set(elig)
-            blockers = [
+            touching = [
                 b
                 for b in overlapping(cat, t, end)
-                if course_of[b.request].instructors_per_class >= short
-                and not usage_of[b.id].keys().isdisjoint(elig_set)
+                if not usage_of[b.id].keys().isdisjoint(elig_set)
             ]
-            rng.shuffle(blockers)
-            blockers.sort(key=lambda b: b.trainees * prio[b.request])
+            rng.shuffle(touching)
+            touching.sort(key=lambda b: b.trainees * prio[b.request])
+            blockers = [b for b in touching if course_of[b.request].instructors_per_class >= short]
+            done = False
             for b in blockers:
                 moves["tries"] += 1
                 if room_without(b, elig, t, end) < ipc:
@@ -363,8 +369,70 @@ def repack(
                     gain_total += value_new
                 add_cohort(got)
                 improved = True
+                done = True
                 break
+            if not done and pair_blockers and try_pair(r, site, t, end, want, elig, touching):
+                improved = True
         return improved
+
+    def try_pair(r, site, t: int, end: int, want: int, elig: list[int], touching) -> bool:
+        """Make room by taking out two blockers: place the new class, move both whole (or
+        drop the second when the new class is worth more); True when the plan improved."""
+        nonlocal gain_total
+        ipc = course_of[r.id].instructors_per_class
+        pool = touching[:pair_blockers]
+        tries = 0
+        for i, b1 in enumerate(pool):
+            if tries >= pair_tries or out_of_time():
+                return False
+            if cohorts.get(b1.id) is not b1:
+                continue
+            ledger.remove(b1)
+            for b2 in pool[i + 1 :]:
+                if tries >= pair_tries:
+                    break
+                if cohorts.get(b2.id) is not b2 or room_without(b2, elig, t, end) < ipc:
+                    continue
+                tries += 1
+                moves["pair_tries"] += 1
+                ledger.remove(b2)
+                got = place(r.id, site, t, want, new_id(r.id, site.id, t))
+                if got is None:
+                    ledger.add(b2)
+                    continue
+                out_ids.update((b1.id, b2.id))
+                m1 = relocate(b1)
+                m2 = None
+                if m1 is not None:
+                    held = {old.id for old, _new in m1}
+                    out_ids.update(held)
+                    m2 = relocate(b2)
+                    out_ids.difference_update(held)
+                out_ids.difference_update((b1.id, b2.id))
+                value_new = got.trainees * prio[r.id]
+                lost2 = b2.trainees * prio[b2.request]
+                if m1 is not None and (m2 is not None or value_new > lost2):
+                    apply(m1)
+                    if m2 is not None:
+                        apply(m2)
+                        gain_total += value_new
+                    else:
+                        drop_cohort(b2)
+                        gain_total += value_new - lost2
+                    add_cohort(got)
+                    moves["pair"] += 1
+                    return True
+                # undo: the first relocation (if any), the new class, then both blockers back
+                if m1 is not None:
+                    for _old, new in m1:
+                        ledger.remove(new)
+                    for old, _new in m1:
+                        if old.id != b1.id:
+                            ledger.add(old)
+                ledger.remove(got)
+                ledger.add(b2)
+            ledger.add(b1)
+        return False
 
     def kick(r) -> None:
         """A neutral perturbation: move the blockers of one of ``r``'s slots, each whole, to
