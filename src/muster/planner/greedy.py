@@ -6,6 +6,7 @@ Fast and always valid; ``solve`` uses it as a hint and as the fallback.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from .index import ProblemIndex
 from .problem import Cohort, Plan, Problem, Request, SolverStats, score
@@ -135,13 +136,19 @@ class Ledger:
             ),
             key=lambda pc: (pc.ua_prefix[-1] > 0, pc.index),
         )
+        return self.take_from_classes((pc.index for pc in classes), start, end, needed)
+
+    def take_from_classes(
+        self, classes: Iterable[int], start: int, end: int, needed: int
+    ) -> dict[str, int] | None:
+        """``needed`` instructors from the pledge classes in the order given, or None."""
         got: dict[str, int] = {}
-        for pc in classes:
-            room = self.class_room(pc.index, start, end)
+        for index in classes:
+            room = self.class_room(index, start, end)
             if room <= 0:
                 continue
             take = min(room, needed)
-            got[f"{POOL}{pc.index}"] = take
+            got[f"{POOL}{index}"] = take
             needed -= take
             if needed == 0:
                 return got

@@ -105,18 +105,11 @@ def repack(
         if n <= 0 or (exact and n < want_of[cid]):
             return None
         need = course.instructors_per_class
-        got: dict[str, int] = {}
+        got: dict[str, int] | None = {}
         if need > 0:
-            for p in eligible(course.category, t, end, site.in_ukraine):
-                r = ledger.class_room(p, t, end)
-                if r <= 0:
-                    continue
-                take = min(r, need)
-                got[f"{POOL}{p}"] = take
-                need -= take
-                if need == 0:
-                    break
-            if need > 0:
+            pledges = eligible(course.category, t, end, site.in_ukraine)
+            got = ledger.take_from_classes(pledges, t, end, need)
+            if got is None:
                 return None
         c = Cohort(cid, rid, site.id, t, end, n, got)
         ledger.add(c)
