@@ -282,9 +282,9 @@ def reference_solve(
     return {
         "objective": None,
         "bound": bound,
-        "method": f"category_bound(mip_budget={total})"
+        "method": f"category_bound(mip_budget={total}, merged)"
         if total
-        else f"category_bound(mip_seconds={seconds})",
+        else f"category_bound(mip_seconds={seconds}, merged)",
         "per_category": per,
         "wall_seconds": time.perf_counter() - t1,
     }

@@ -37,6 +37,7 @@ from .greedy import greedy_plan
 from .index import Candidate, ProblemIndex
 from .lns import fixed_offsets, improve
 from .pins import PinSet, resolve_pins
+from .polish import apply, polish
 from .problem import KM_WEIGHT, PRIORITY_SCALE, SPREAD_WEIGHT, Plan, Problem, SolverStats, score
 from .repack import repack
 from .rounding import lp_dive_plan, lp_guided_plan
@@ -58,6 +59,12 @@ REPACK_UNTIL = 0.85
 REPACK_UNTIL_L = 0.93
 #: The category dive's share of the time limit on L.
 CATEGORY_DIVE_UNTIL_L = 0.75
+#: With time enough for POLISH_SECONDS per course category between this share of the time
+#: limit and REPACK_UNTIL, the make-room local search stops here and the category polish
+#: (``polish.py``) runs until REPACK_UNTIL: HiGHS needs 2-4 s per category on M to improve
+#: a plan the local search has converged on; with less it does not get past its root.
+POLISH_FROM = 0.35
+POLISH_SECONDS = 2.0
 #: Passes of the make-room local search in deterministic mode (no clock).
 REPACK_DETERMINISTIC_PASSES = 6
 #: Neutral kicks of the make-room local search in deterministic mode.
@@ -164,8 +171,23 @@ def solve(
         # up to FULL_MODEL_CANDIDATES CP-SAT gets every candidate and proves optima (S): the
         # local search only briefly there
         small = len(cands) <= FULL_MODEL_CANDIDATES
-        until = time.perf_counter() + 0.1 * time_limit if small else t0 + REPACK_UNTIL * time_limit
-        _repack(problem, idx, state, pins, until, seed, deterministic, offer)
+        n_cats = len({c.course.category for c in cands})
+        polishing = (
+            not small
+            and not deterministic
+            and problem.previous is None
+            and (REPACK_UNTIL - POLISH_FROM) * time_limit >= POLISH_SECONDS * n_cats
+        )
+        if small:
+            _repack(problem, idx, state, pins, time.perf_counter() + 0.1 * time_limit, seed,
+                    deterministic, offer)  # fmt: skip
+        elif polishing:
+            # time enough for every category: the local search first, then the polish
+            _repack(problem, idx, state, pins, t0 + POLISH_FROM * time_limit, seed, False, offer)
+            _polish(problem, idx, state, pins, t0 + REPACK_UNTIL * time_limit, offer)
+        else:
+            _repack(problem, idx, state, pins, t0 + REPACK_UNTIL * time_limit, seed,
+                    deterministic, offer)  # fmt: skip
         pool = cands
         if first.get("status") == "Optimal":
             use_all = full_model if full_model is not None else len(cands) <= FULL_MODEL_CANDIDATES
@@ -343,6 +365,25 @@ def _repack(problem, idx, state, pins, deadline, seed, deterministic, offer) -> 
         return
     if got is not None and not validate(problem, got):
         offer(got, "repack")
+
+
+def _polish(problem, idx, state, pins, deadline, offer) -> None:
+    """The category polish (``polish.polish``) on the best plan so far, applied to it."""
+    best = state["best"]
+    if best is not None:
+        _graft(problem, idx, state, polish(problem, idx, best, pins, deadline=deadline), offer)
+
+
+def _graft(problem, idx, state, improved, offer) -> None:
+    """Polished categories onto the best plan, where they still fit and gain."""
+    if not improved or state["best"] is None:
+        return
+    try:
+        got = apply(problem, idx, state["best"], improved)
+    except AssignmentError:  # never expected (the ledger checks every step); keep the best
+        return
+    if got is not None and not validate(problem, got):
+        offer(got, "polish")
 
 
 def _nearest_sites(cands: list[Candidate], k: int) -> list[Candidate]:

@@ -1,0 +1,295 @@
+"""Category polish: re-solve one course category at a time on the site-merged model.
+
+Course categories share only sites and releases, and inside a category the sites are
+nearly interchangeable (``merged.py``). So one category's cohorts can be taken out and
+re-planned by HiGHS on the merged model (a few hundred columns instead of a thousand
+symmetric ones), with every other cohort's instructors, releases, demand and site load
+fixed, hinted with the cohorts taken out. The new classes go to real sites (the nearest
+member site with room; a Ukrainian one only when all their pledge classes may teach
+there); the new cohorts are kept when they are worth more, otherwise the old ones go
+back. Every step goes through the pooled ``Ledger``, so the plan stays valid; ``apply``
+puts the improved categories into a plan.
+
+HiGHS needs 2-4 s per category to improve a plan the make-room local search has
+converged on (M seed 1: +516 weighted trainees with 4 s per category, +200 with 1 s,
+nothing with 0.5 s, when it is still at its root), so ``solve`` polishes only when the
+time limit leaves ``POLISH_SECONDS`` per category. Windows of 13 or 26 weeks instead of
+the whole horizon found almost nothing: the local packing is already optimal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import highspy
+import numpy as np
+
+from .bound import to_highs
+from .formulation import Fixed, Formulation
+from .greedy import POOL, Ledger, pooled_to_concrete
+from .index import Candidate, ProblemIndex
+from .merged import build_merged, merge_sites
+from .pins import PinSet
+from .problem import Cohort, Plan, Problem
+
+#: Below this many seconds a category's MIP rarely gets past HiGHS's root: not started.
+MIN_CATEGORY_SECONDS = 0.3
+
+
+def polish(
+    problem: Problem,
+    index: ProblemIndex,
+    plan: Plan,
+    pins: PinSet,
+    *,
+    deadline: float,
+    categories: list[str] | None = None,
+    min_seconds: float = MIN_CATEGORY_SECONDS,
+    stats: dict | None = None,
+) -> dict[str, list[Cohort]]:
+    """Categories re-solved on the merged model, one after the other, each with an equal
+    share of the time left but at least ``min_seconds`` (it stops when less is left): the
+    improved ones, mapped to their new cohorts (pooled instructors). Each category sees
+    the ones before it as changed, so applying all of them to ``plan`` gives a valid plan
+    (``apply``).
+
+    ``categories``: the order to try (default: by unmet priority-weighted demand). Those
+    with pinned cohorts are never touched.
+    """
+    req = {r.id: r for r in problem.requests}
+    cat_of = {r.id: problem.course(r.course).category for r in problem.requests}
+    frozen = {cat_of[c.request] for c in (*pins.fixed, *pins.by_site, *pins.by_week)}
+    ledger = Ledger(problem, index, pooled=True)
+    cohorts = [_pooled(index, c) for c in plan.cohorts]
+    for c in cohorts:
+        ledger.add(c)
+    taken: dict[str, int] = defaultdict(int)
+    for c in cohorts:
+        taken[c.request] += c.trainees
+    used_ids = {c.id for c in cohorts}
+    per_cat: dict[str, list[Candidate]] = defaultdict(list)
+    for cd in index.candidates:
+        if cd.course.category not in frozen:
+            per_cat[cd.course.category].append(cd)
+    order = [c for c in (categories or unmet_order(problem, plan)) if c in per_cat]
+    improved: dict[str, list[Cohort]] = {}
+    gain = 0.0
+    for i, cat in enumerate(order):
+        left = deadline - time.perf_counter()
+        if left < min_seconds:
+            break
+        seconds = max(min_seconds, left / (len(order) - i))
+        out = [c for c in cohorts if cat_of[c.request] == cat]
+        for c in out:
+            ledger.remove(c)
+            taken[c.request] -= c.trainees
+        new = _resolve(problem, index, per_cat[cat], out, ledger, taken, seconds, used_ids)
+        old_value = sum(c.trainees * req[c.request].priority for c in out)
+        new_value = sum(c.trainees * req[c.request].priority for c in new or [])
+        keep = new is not None and new_value > old_value + 1e-9
+        for c in new or []:
+            if not keep:
+                ledger.remove(c)
+        for c in new if keep else out:
+            if not keep:
+                ledger.add(c)
+            taken[c.request] += c.trainees
+        if keep:
+            ids = {c.id for c in out}
+            cohorts = [c for c in cohorts if c.id not in ids] + list(new)
+            improved[cat] = list(new)
+            gain += new_value - old_value
+    if stats is not None:
+        stats.update(gain=gain, improved=sorted(improved), tried=order[: i + 1] if order else [])
+    return improved
+
+
+def unmet_order(problem: Problem, plan: Plan) -> list[str]:
+    """Course categories by unmet priority-weighted demand, largest first."""
+    taken: dict[str, int] = defaultdict(int)
+    for c in plan.cohorts:
+        taken[c.request] += c.trainees
+    unmet: dict[str, float] = defaultdict(float)
+    for r in problem.requests:
+        unmet[problem.course(r.course).category] += max(0, r.trainees - taken[r.id]) * r.priority
+    return sorted(unmet, key=lambda k: (-unmet[k], k))
+
+
+def apply(
+    problem: Problem, index: ProblemIndex, plan: Plan, improved: dict[str, list[Cohort]]
+) -> Plan | None:
+    """``plan`` with the categories of ``improved`` replaced by their new cohorts where that
+    is worth more; None when none is. ``plan`` may differ from the one polished (another
+    search ran meanwhile): a new cohort that no longer fits (site places, releases) is
+    left out, and a category whose new cohorts are then worth less keeps its own."""
+    req = {r.id: r for r in problem.requests}
+    cat_of = {r.id: problem.course(r.course).category for r in problem.requests}
+    ledger = Ledger(problem, index, pooled=True)
+    cohorts = [_pooled(index, c) for c in plan.cohorts]
+    for c in cohorts:
+        ledger.add(c)
+    changed = False
+    for cat, new in sorted(improved.items()):
+        out = [c for c in cohorts if cat_of[c.request] == cat]
+        for c in out:
+            ledger.remove(c)
+        got = []
+        for c in sorted(new, key=lambda c: -req[c.request].priority):
+            if ledger.fits(c):
+                ledger.add(c)
+                got.append(c)
+        if sum(c.trainees * req[c.request].priority for c in got) > sum(
+            c.trainees * req[c.request].priority for c in out
+        ) + 1e-9 and _within_demand(problem, got):
+            ids = {c.id for c in out}
+            cohorts = [c for c in cohorts if c.id not in ids] + got
+            changed = True
+        else:
+            for c in got:
+                ledger.remove(c)
+            for c in out:
+                ledger.add(c)
+    if not changed:
+        return None
+    concrete = pooled_to_concrete(problem, index, cohorts)
+    return Plan(tuple(sorted(concrete, key=lambda c: c.id)), plan.stats, plan.paused)
+
+
+def _within_demand(problem: Problem, cohorts: list[Cohort]) -> bool:
+    taken: dict[str, int] = defaultdict(int)
+    for c in cohorts:
+        taken[c.request] += c.trainees
+    return all(n <= problem.request(r).trainees for r, n in taken.items())
+
+
+def _pooled(index: ProblemIndex, c: Cohort) -> Cohort:
+    """The cohort with its instructors keyed by pledge class (``"pc:<i>"``)."""
+    pc_of = index.pledge_class_of
+    usage: dict[str, int] = defaultdict(int)
+    for key, n in c.instructors.items():
+        usage[key if key.startswith(POOL) else f"{POOL}{pc_of[key]}"] += n
+    return Cohort(c.id, c.request, c.site, c.start_week, c.end_week, c.trainees, dict(usage))
+
+
+def _resolve(
+    problem: Problem,
+    index: ProblemIndex,
+    cands: list[Candidate],
+    out: list[Cohort],
+    ledger: Ledger,
+    taken: dict[str, int],
+    seconds: float,
+    used_ids: set[str],
+) -> list[Cohort] | None:
+    """One category's cohorts re-planned on the merged model around what the ledger holds;
+    the new cohorts are booked on the ledger. None when HiGHS found nothing better."""
+    H = problem.horizon_weeks
+    fixed = Fixed(
+        demand={r: n for r, n in taken.items() if n},
+        release={w: ledger.released[w] for w in range(H) if ledger.released[w]},
+        pledge_class={
+            (pc, w): row[w] for pc, row in ledger.class_used.items() for w in range(H) if row[w]
+        },
+    )
+    f = build_merged(index, cands, fixed=fixed, site_load=ledger.load)
+    h = to_highs(f, integer=True, threads=1)
+    h.setOptionValue("time_limit", float(seconds))
+    h.setOptionValue("mip_rel_gap", 1e-6)
+    hint = highspy.HighsSolution()
+    hint.col_value = list(_hint(f, out))
+    hint.value_valid = True
+    h.setSolution(hint)
+    h.run()
+    sol = h.getSolution()
+    if not sol.value_valid:
+        return None
+    members = merge_sites(index, cands)[1]
+    return _to_sites(problem, index, f, members, np.asarray(sol.col_value), ledger, used_ids)
+
+
+def _hint(f: Formulation, cohorts: list[Cohort]) -> np.ndarray:
+    """Column values of the merged model for cohorts of its category (pooled)."""
+    ua = {s.id: s.in_ukraine for s in f.index.problem.sites}
+    at: dict[tuple[str, int, bool], int] = {}
+    for k, c in enumerate(f.candidates):
+        at[(c.request.id, c.start, c.site.in_ukraine)] = k
+    val = np.zeros(f.num_cols)
+    for c in cohorts:
+        k = at.get((c.request, c.start_week, True)) if ua[c.site] else None
+        if k is None:
+            k = at.get((c.request, c.start_week, False))
+        if k is None:
+            continue
+        val[f.y[k]] += c.trainees
+        val[f.x[k]] += 1
+        g = f.candidates[k].group
+        for key, n in c.instructors.items():
+            col = f.z.get((g, int(key[len(POOL) :])))
+            if col is not None:
+                val[col] += n
+    return val
+
+
+def _to_sites(
+    problem: Problem,
+    index: ProblemIndex,
+    f: Formulation,
+    members: list[list[Candidate]],
+    values: np.ndarray,
+    ledger: Ledger,
+    used_ids: set[str],
+) -> list[Cohort]:
+    """Classes of a merged solution onto real sites, nearest first; a class that finds no
+    site with room is left out (its value is lost, the comparison above sees it)."""
+    supply: dict[int, list[list[int]]] = defaultdict(list)
+    for (g, pc), col in sorted(f.z.items()):
+        amount = int(round(values[col]))
+        if amount > 0:
+            supply[g].append([pc, amount])
+    classes = index.pledge_classes
+    out: list[Cohort] = []
+    for k, cand in enumerate(f.candidates):
+        y = int(round(values[f.y[k]]))
+        x = int(round(values[f.x[k]]))
+        n = min(x, y)
+        if y <= 0 or n <= 0:
+            continue
+        sizes = [y // n + (1 if i < y % n else 0) for i in range(n)]
+        sites = sorted(members[k], key=lambda m: (m.site.distance_km, m.site.id))
+        for size in sizes:
+            usage: dict[int, int] = {}
+            need = cand.course.instructors_per_class
+            for entry in supply[cand.group]:
+                take = min(need, entry[1])
+                if take > 0:
+                    entry[1] -= take
+                    need -= take
+                    usage[entry[0]] = usage.get(entry[0], 0) + take
+                if need == 0:
+                    break
+            if need > 0:
+                continue
+            in_ua = all(classes[pc].eligible(cand.start, cand.end, True) for pc in usage)
+            for m in sites:
+                if m.site.in_ukraine and not in_ua:
+                    continue
+                if ledger.site_room(m.site.id, cand.start, cand.end) < size:
+                    continue
+                stem, j = f"{cand.request.id}@{m.site.id}@w{cand.start}#p", len(used_ids)
+                while f"{stem}{j}" in used_ids:
+                    j += 1
+                used_ids.add(f"{stem}{j}")
+                c = Cohort(
+                    f"{stem}{j}",
+                    cand.request.id,
+                    m.site.id,
+                    cand.start,
+                    cand.end,
+                    size,
+                    {f"{POOL}{pc}": amount for pc, amount in usage.items()},
+                )
+                ledger.add(c)
+                out.append(c)
+                break
+    return out
