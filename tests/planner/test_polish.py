@@ -83,16 +83,19 @@ def test_polish_keeps_plans_valid_and_never_worse(problem: Problem) -> None:
     idx = ProblemIndex(problem)
     pins = resolve_pins(problem)
     g = greedy_plan(problem, index=idx)
-    improved = polish(problem, idx, g, pins, deadline=time.perf_counter() + 1.0, min_seconds=0)
-    got = apply(problem, idx, g, improved)
-    if improved:
-        assert got is not None
-    for base in (g, solve(problem, time_limit=0.5, seed=2, workers=1)):
-        got = apply(problem, idx, base, improved)
-        if got is None:
-            continue
-        assert validate(problem, got) == []
-        assert score(problem, got).weighted_trainees > score(problem, base).weighted_trainees
+    other = solve(problem, time_limit=0.5, seed=2, workers=1)
+    for workers in (1, 2):  # 2: two categories solved at once, booked one after the other
+        deadline = time.perf_counter() + 1.0
+        improved = polish(problem, idx, g, pins, deadline=deadline, min_seconds=0, workers=workers)
+        got = apply(problem, idx, g, improved)
+        if improved:
+            assert got is not None
+        for base in (g, other):
+            got = apply(problem, idx, base, improved)
+            if got is None:
+                continue
+            assert validate(problem, got) == []
+            assert score(problem, got).weighted_trainees > score(problem, base).weighted_trainees
 
 
 def test_polish_reaches_the_category_optimum_the_greedy_misses() -> None:
@@ -123,12 +126,20 @@ def test_polish_reaches_the_category_optimum_the_greedy_misses() -> None:
 def test_solve_with_time_for_the_polish_gives_valid_plans(problem: Problem) -> None:
     """The long-time-limit path (local search, then the polish) on small problems."""
     mod = importlib.import_module("muster.planner.solve")
-    saved = (mod.FULL_MODEL_CANDIDATES, mod.POLISH_SECONDS)
+    saved = (mod.FULL_MODEL_CANDIDATES, mod.POLISH_SECONDS, mod.polish)
+    calls = []
+
+    def spy(*args, **kw):  # the real polish, counted
+        calls.append(kw.get("workers"))
+        return saved[2](*args, **kw)
+
     try:
-        mod.FULL_MODEL_CANDIDATES, mod.POLISH_SECONDS = 0, 0.01
-        plan = solve(problem, time_limit=1.0, seed=3)
+        mod.FULL_MODEL_CANDIDATES, mod.POLISH_SECONDS, mod.polish = 0, 0.001, spy
+        plan = solve(problem, time_limit=1.0, seed=3, workers=2)
     finally:
-        mod.FULL_MODEL_CANDIDATES, mod.POLISH_SECONDS = saved
+        mod.FULL_MODEL_CANDIDATES, mod.POLISH_SECONDS, mod.polish = saved
+    if ProblemIndex(problem).candidates:
+        assert calls == [2]
     assert validate(problem, plan) == []
     assert (
         score(problem, plan).weighted_trainees

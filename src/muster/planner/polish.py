@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -46,6 +48,7 @@ def polish(
     deadline: float,
     categories: list[str] | None = None,
     min_seconds: float = MIN_CATEGORY_SECONDS,
+    workers: int = 1,
     stats: dict | None = None,
 ) -> dict[str, list[Cohort]]:
     """Categories re-solved on the merged model, one after the other, each with an equal
@@ -55,7 +58,10 @@ def polish(
     (``apply``).
 
     ``categories``: the order to try (default: by unmet priority-weighted demand). Those
-    with pinned cohorts are never touched.
+    with pinned cohorts are never touched. ``workers`` > 1 solves that many categories at
+    once (HiGHS releases the GIL), each around the others' cohorts as they were; their new
+    cohorts are then booked one category after the other, and what no longer fits (a
+    release the other took) is left out.
     """
     req = {r.id: r for r in problem.requests}
     cat_of = {r.id: problem.course(r.course).category for r in problem.requests}
@@ -74,34 +80,49 @@ def polish(
             per_cat[cd.course.category].append(cd)
     order = [c for c in (categories or unmet_order(problem, plan)) if c in per_cat]
     improved: dict[str, list[Cohort]] = {}
-    gain = 0.0
-    for i, cat in enumerate(order):
-        left = deadline - time.perf_counter()
-        if left < min_seconds:
-            break
-        seconds = max(min_seconds, left / (len(order) - i))
-        out = [c for c in cohorts if cat_of[c.request] == cat]
-        for c in out:
-            ledger.remove(c)
-            taken[c.request] -= c.trainees
-        new = _resolve(problem, index, per_cat[cat], out, ledger, taken, seconds, used_ids)
-        old_value = sum(c.trainees * req[c.request].priority for c in out)
-        new_value = sum(c.trainees * req[c.request].priority for c in new or [])
-        keep = new is not None and new_value > old_value + 1e-9
-        for c in new or []:
-            if not keep:
-                ledger.remove(c)
-        for c in new if keep else out:
-            if not keep:
-                ledger.add(c)
-            taken[c.request] += c.trainees
-        if keep:
-            ids = {c.id for c in out}
-            cohorts = [c for c in cohorts if c.id not in ids] + list(new)
-            improved[cat] = list(new)
-            gain += new_value - old_value
+    gain, i = 0.0, 0
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        while i < len(order):
+            left = deadline - time.perf_counter()
+            if left < min_seconds:
+                break
+            wave = order[i : i + max(1, workers)]
+            seconds = max(min_seconds, left / -(-(len(order) - i) // len(wave)))
+            models = []
+            for cat in wave:  # each around the others' current cohorts
+                out = [c for c in cohorts if cat_of[c.request] == cat]
+                for c in out:
+                    ledger.remove(c)
+                    taken[c.request] -= c.trainees
+                models.append((cat, out, _model(index, per_cat[cat], out, ledger, taken)))
+                for c in out:
+                    ledger.add(c)
+                    taken[c.request] += c.trainees
+            # HiGHS releases the GIL: the wave runs on as many cores
+            solved = list(pool.map(_run, [m[2] for m in models], [seconds] * len(models)))
+            for (cat, out, model), values in zip(models, solved, strict=True):
+                for c in out:
+                    ledger.remove(c)
+                new = [] if values is None else _to_sites(index, model, values, ledger, used_ids)
+                old_value = sum(c.trainees * req[c.request].priority for c in out)
+                new_value = sum(c.trainees * req[c.request].priority for c in new)
+                keep = new_value > old_value + 1e-9
+                for c in new if not keep else []:
+                    ledger.remove(c)
+                for c in out if not keep else []:
+                    ledger.add(c)
+                if keep:
+                    for c in out:
+                        taken[c.request] -= c.trainees
+                    for c in new:
+                        taken[c.request] += c.trainees
+                    ids = {c.id for c in out}
+                    cohorts = [c for c in cohorts if c.id not in ids] + new
+                    improved[cat] = new
+                    gain += new_value - old_value
+            i += len(wave)
     if stats is not None:
-        stats.update(gain=gain, improved=sorted(improved), tried=order[: i + 1] if order else [])
+        stats.update(gain=gain, improved=sorted(improved), tried=order[:i])
     return improved
 
 
@@ -130,7 +151,7 @@ def apply(
     for c in cohorts:
         ledger.add(c)
     changed = False
-    for cat, new in sorted(improved.items()):
+    for cat, new in improved.items():  # in the order polished: each saw the ones before
         out = [c for c in cohorts if cat_of[c.request] == cat]
         for c in out:
             ledger.remove(c)
@@ -172,19 +193,25 @@ def _pooled(index: ProblemIndex, c: Cohort) -> Cohort:
     return Cohort(c.id, c.request, c.site, c.start_week, c.end_week, c.trainees, dict(usage))
 
 
-def _resolve(
-    problem: Problem,
+@dataclass
+class _Model:
+    """One category's merged model around the rest of the plan, with its hint."""
+
+    f: Formulation
+    members: list[list[Candidate]]
+    hint: np.ndarray
+
+
+def _model(
     index: ProblemIndex,
     cands: list[Candidate],
     out: list[Cohort],
     ledger: Ledger,
     taken: dict[str, int],
-    seconds: float,
-    used_ids: set[str],
-) -> list[Cohort] | None:
-    """One category's cohorts re-planned on the merged model around what the ledger holds;
-    the new cohorts are booked on the ledger. None when HiGHS found nothing better."""
-    H = problem.horizon_weeks
+) -> _Model:
+    """The merged model of one category with what the ledger holds (the category's own
+    cohorts taken out) fixed, hinted with those cohorts."""
+    H = index.problem.horizon_weeks
     fixed = Fixed(
         demand={r: n for r, n in taken.items() if n},
         release={w: ledger.released[w] for w in range(H) if ledger.released[w]},
@@ -193,19 +220,21 @@ def _resolve(
         },
     )
     f = build_merged(index, cands, fixed=fixed, site_load=ledger.load)
-    h = to_highs(f, integer=True, threads=1)
+    return _Model(f, merge_sites(index, cands)[1], _hint(f, out))
+
+
+def _run(model: _Model, seconds: float) -> np.ndarray | None:
+    """HiGHS's best solution of the model within ``seconds`` (None: none found)."""
+    h = to_highs(model.f, integer=True, threads=1)
     h.setOptionValue("time_limit", float(seconds))
     h.setOptionValue("mip_rel_gap", 1e-6)
     hint = highspy.HighsSolution()
-    hint.col_value = list(_hint(f, out))
+    hint.col_value = list(model.hint)
     hint.value_valid = True
     h.setSolution(hint)
     h.run()
     sol = h.getSolution()
-    if not sol.value_valid:
-        return None
-    members = merge_sites(index, cands)[1]
-    return _to_sites(problem, index, f, members, np.asarray(sol.col_value), ledger, used_ids)
+    return np.asarray(sol.col_value) if sol.value_valid else None
 
 
 def _hint(f: Formulation, cohorts: list[Cohort]) -> np.ndarray:
@@ -232,16 +261,17 @@ def _hint(f: Formulation, cohorts: list[Cohort]) -> np.ndarray:
 
 
 def _to_sites(
-    problem: Problem,
     index: ProblemIndex,
-    f: Formulation,
-    members: list[list[Candidate]],
+    model: _Model,
     values: np.ndarray,
     ledger: Ledger,
     used_ids: set[str],
 ) -> list[Cohort]:
-    """Classes of a merged solution onto real sites, nearest first; a class that finds no
-    site with room is left out (its value is lost, the comparison above sees it)."""
+    """Classes of a merged solution onto real sites, nearest first, booked on the ledger; a
+    class that finds no site with room is left out, one with less release left than its
+    trainees (another category solved at the same time took it) shrinks to what is left:
+    the value lost shows in the comparison."""
+    f, members = model.f, model.members
     supply: dict[int, list[list[int]]] = defaultdict(list)
     for (g, pc), col in sorted(f.z.items()):
         amount = int(round(values[col]))
@@ -276,6 +306,11 @@ def _to_sites(
                     continue
                 if ledger.site_room(m.site.id, cand.start, cand.end) < size:
                     continue
+                rel = ledger.release_room(cand.start)
+                if rel is not None and rel <= 0:
+                    break
+                if rel is not None:
+                    size = min(size, rel)
                 stem, j = f"{cand.request.id}@{m.site.id}@w{cand.start}#p", len(used_ids)
                 while f"{stem}{j}" in used_ids:
                     j += 1

@@ -59,11 +59,12 @@ REPACK_UNTIL = 0.85
 REPACK_UNTIL_L = 0.93
 #: The category dive's share of the time limit on L.
 CATEGORY_DIVE_UNTIL_L = 0.75
-#: With time enough for POLISH_SECONDS per course category between this share of the time
-#: limit and REPACK_UNTIL, the make-room local search stops here and the category polish
-#: (``polish.py``) runs until REPACK_UNTIL: HiGHS needs 2-4 s per category on M to improve
-#: a plan the local search has converged on; with less it does not get past its root.
-POLISH_FROM = 0.35
+#: When the time limit leaves POLISH_SECONDS per course category and worker (after a
+#: make-room local search of POLISH_REPACK_SHARE of the time limit, which converges in
+#: about 5 s on M), the category polish (``polish.py``) runs until REPACK_UNTIL: HiGHS
+#: needs 2-4 s per category to improve a plan the local search has converged on (M seed
+#: 1 at 10 s: +87 weighted trainees with 1 s per category, nothing with 0.5 s).
+POLISH_REPACK_SHARE = 0.1
 POLISH_SECONDS = 2.0
 #: Passes of the make-room local search in deterministic mode (no clock).
 REPACK_DETERMINISTIC_PASSES = 6
@@ -171,20 +172,21 @@ def solve(
         # up to FULL_MODEL_CANDIDATES CP-SAT gets every candidate and proves optima (S): the
         # local search only briefly there
         small = len(cands) <= FULL_MODEL_CANDIDATES
-        n_cats = len({c.course.category for c in cands})
+        waves = -(-len({c.course.category for c in cands}) // max(1, workers))
+        repack_end = time.perf_counter() + POLISH_REPACK_SHARE * time_limit
         polishing = (
             not small
             and not deterministic
             and problem.previous is None
-            and (REPACK_UNTIL - POLISH_FROM) * time_limit >= POLISH_SECONDS * n_cats
+            and t0 + REPACK_UNTIL * time_limit - repack_end >= POLISH_SECONDS * waves
         )
         if small:
             _repack(problem, idx, state, pins, time.perf_counter() + 0.1 * time_limit, seed,
                     deterministic, offer)  # fmt: skip
         elif polishing:
             # time enough for every category: the local search first, then the polish
-            _repack(problem, idx, state, pins, t0 + POLISH_FROM * time_limit, seed, False, offer)
-            _polish(problem, idx, state, pins, t0 + REPACK_UNTIL * time_limit, offer)
+            _repack(problem, idx, state, pins, repack_end, seed, False, offer)
+            _polish(problem, idx, state, pins, t0 + REPACK_UNTIL * time_limit, workers, offer)
         else:
             _repack(problem, idx, state, pins, t0 + REPACK_UNTIL * time_limit, seed,
                     deterministic, offer)  # fmt: skip
@@ -367,11 +369,12 @@ def _repack(problem, idx, state, pins, deadline, seed, deterministic, offer) -> 
         offer(got, "repack")
 
 
-def _polish(problem, idx, state, pins, deadline, offer) -> None:
+def _polish(problem, idx, state, pins, deadline, workers, offer) -> None:
     """The category polish (``polish.polish``) on the best plan so far, applied to it."""
     best = state["best"]
     if best is not None:
-        _graft(problem, idx, state, polish(problem, idx, best, pins, deadline=deadline), offer)
+        got = polish(problem, idx, best, pins, deadline=deadline, workers=workers)
+        _graft(problem, idx, state, got, offer)
 
 
 def _graft(problem, idx, state, improved, offer) -> None:
