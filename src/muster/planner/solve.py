@@ -14,6 +14,9 @@ Decomposition, in order, each step under the one time budget:
    re-solve from the last basis, repeat; then round partly filled classes up;
 5. make-room local search (``repack.py``): add classes of unmet requests by moving (or,
    when worth less, dropping) the cohorts that hold their instructors;
+   with time enough (2 s per category and worker after 10 % of the limit of local
+   search), the category polish (``polish.py``): each category re-solved by HiGHS on the
+   site-merged model with the rest fixed, two categories at once;
 6. the exact integer model over a reduced candidate set — all candidates when small,
    otherwise the LP's support plus everything the best plan, the pins and the previous
    plan use — solved by CP-SAT in two lexicographic phases, warm-started from the best plan;
