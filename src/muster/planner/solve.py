@@ -375,17 +375,11 @@ def _repack(problem, idx, state, pins, deadline, seed, deterministic, offer) -> 
 def _polish(problem, idx, state, pins, deadline, workers, offer) -> None:
     """The category polish (``polish.polish``) on the best plan so far, applied to it."""
     best = state["best"]
-    if best is not None:
-        got = polish(problem, idx, best, pins, deadline=deadline, workers=workers)
-        _graft(problem, idx, state, got, offer)
-
-
-def _graft(problem, idx, state, improved, offer) -> None:
-    """Polished categories onto the best plan, where they still fit and gain."""
-    if not improved or state["best"] is None:
+    if best is None:
         return
     try:
-        got = apply(problem, idx, state["best"], improved)
+        improved = polish(problem, idx, best, pins, deadline=deadline, workers=workers)
+        got = apply(problem, idx, best, improved) if improved else None
     except AssignmentError:  # never expected (the ledger checks every step); keep the best
         return
     if got is not None and not validate(problem, got):
