@@ -274,7 +274,7 @@ def reference_solve(
     exact: bool = False,
 ) -> dict:
     """The tightest bound we can prove offline (minutes): per course category, the HiGHS
-    branch and bound on the exact model for ``seconds`` (``category_bound``); the sum of
+    branch and bound on its model for ``seconds`` (``category_bound``); the sum of
     their dual bounds bounds every plan. (Before: the HiGHS MIP on the full model for 5 min,
     whose dual bound stayed within 0.5 % of the cut LP; the category bounds after 10 s each
     are already 0.6 % below it on M seed 1.) With ``total``, the categories share ``total``

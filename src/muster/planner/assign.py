@@ -69,28 +69,44 @@ def solution_cohorts(
                 Cohort(cid, cand.request.id, cand.site.id, cand.start, cand.end, size, {})
             )
             group_of.append(cand.group)
-    supply: dict[int, list[list[int]]] = defaultdict(list)  # group -> [[class, amount]]
-    for (g, pc), col in sorted(f.z.items()):
-        amt = int(round(values[col]))
-        if amt > 0:
-            supply[g].append([pc, amt])
+    supply = instructor_supply(f, values)
     out: list[tuple[Cohort, Usage]] = []
     problem = f.index.problem
     for ci, c in enumerate(cohorts):
         need = problem.course(problem.request(c.request).course).instructors_per_class
-        usage: Usage = {}
-        for entry in supply[group_of[ci]]:
-            if need == 0:
-                break
-            take = min(need, entry[1])
-            if take > 0:
-                entry[1] -= take
-                need -= take
-                usage[entry[0]] = usage.get(entry[0], 0) + take
-        if need > 0:
+        usage = take_instructors(supply[group_of[ci]], need)
+        if usage is None:
             raise AssignmentError(f"no instructors left for {c.id}")
         out.append((c, usage))
     return out
+
+
+Supply = dict[int, list[list[int]]]  # instructor group -> [[pledge class, amount left]]
+
+
+def instructor_supply(f: Formulation, values) -> Supply:
+    """The instructors a solution gives each instructor group, by pledge class."""
+    supply: Supply = defaultdict(list)
+    for (g, pc), col in sorted(f.z.items()):
+        amt = int(round(values[col]))
+        if amt > 0:
+            supply[g].append([pc, amt])
+    return supply
+
+
+def take_instructors(entries: list[list[int]], need: int) -> Usage | None:
+    """``need`` instructors for one class from its group's supply (used up in order), or
+    None when the supply runs short."""
+    usage: Usage = {}
+    for entry in entries:
+        if need == 0:
+            break
+        take = min(need, entry[1])
+        if take > 0:
+            entry[1] -= take
+            need -= take
+            usage[entry[0]] = usage.get(entry[0], 0) + take
+    return None if need > 0 else usage
 
 
 def class_usage(index: ProblemIndex, cohort: Cohort) -> Usage:

@@ -48,9 +48,11 @@ class MergedSite:
     members: tuple[Site, ...]
 
 
-def merge_sites(
-    index: ProblemIndex, candidates: list[Candidate]
-) -> tuple[list[Candidate], list[list[Candidate]], dict[str, MergedSite]]:
+#: merged placements, the exact placements each stands for, the pooled sites by id
+Merge = tuple[list[Candidate], list[list[Candidate]], dict[str, MergedSite]]
+
+
+def merge_sites(index: ProblemIndex, candidates: list[Candidate]) -> Merge:
     """Merged placements, the exact placements each stands for, and the pooled sites."""
     with_eu = {(c.request.id, c.start) for c in candidates if not c.site.in_ukraine}
     groups: dict[tuple[str, int, bool], list[Candidate]] = {}
@@ -93,11 +95,13 @@ def build_merged(
     *,
     fixed: Fixed | None = None,
     site_load: dict[str, list[int]] | None = None,
+    merge: Merge | None = None,
 ) -> Formulation:
     """The merged model of ``candidates`` (one category, or several: rows never mix them
     wrongly, each row is a sum of exact rows). ``fixed`` and ``site_load`` (trainees per
-    site and week already placed) lower the right-hand sides; primary objective only."""
-    merged, members, pooled = merge_sites(index, candidates)
+    site and week already placed) lower the right-hand sides; primary objective only.
+    ``merge``: ``merge_sites(index, candidates)`` when the caller has it already."""
+    merged, members, pooled = merge if merge is not None else merge_sites(index, candidates)
     f = Formulation(index=index, candidates=merged, relaxed=False, fixed=fixed or Fixed())
     add_placement_columns(f, {})
     add_demand_rows(f)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from .assign import class_usage, instructor_supply, take_instructors
 from .bound import to_highs
 from .formulation import Fixed, Formulation
 from .greedy import POOL, Ledger, pooled_to_concrete
@@ -49,7 +50,6 @@ def polish(
     categories: list[str] | None = None,
     min_seconds: float = MIN_CATEGORY_SECONDS,
     workers: int = 1,
-    stats: dict | None = None,
 ) -> dict[str, list[Cohort]]:
     """Categories re-solved on the merged model, one after the other, each with an equal
     share of the time left but at least ``min_seconds`` (it stops when less is left): the
@@ -80,7 +80,7 @@ def polish(
             per_cat[cd.course.category].append(cd)
     order = [c for c in (categories or unmet_order(problem, plan)) if c in per_cat]
     improved: dict[str, list[Cohort]] = {}
-    gain, i = 0.0, 0
+    i = 0
     with ThreadPoolExecutor(max(1, workers)) as pool:
         while i < len(order):
             left = deadline - time.perf_counter()
@@ -104,25 +104,20 @@ def polish(
                 for c in out:
                     ledger.remove(c)
                 new = [] if values is None else _to_sites(index, model, values, ledger, used_ids)
-                old_value = sum(c.trainees * req[c.request].priority for c in out)
-                new_value = sum(c.trainees * req[c.request].priority for c in new)
-                keep = new_value > old_value + 1e-9
-                for c in new if not keep else []:
-                    ledger.remove(c)
-                for c in out if not keep else []:
-                    ledger.add(c)
-                if keep:
-                    for c in out:
-                        taken[c.request] -= c.trainees
+                if _value(new, req) <= _value(out, req) + 1e-9:  # the old ones go back
                     for c in new:
-                        taken[c.request] += c.trainees
-                    ids = {c.id for c in out}
-                    cohorts = [c for c in cohorts if c.id not in ids] + new
-                    improved[cat] = new
-                    gain += new_value - old_value
+                        ledger.remove(c)
+                    for c in out:
+                        ledger.add(c)
+                    continue
+                for c in out:
+                    taken[c.request] -= c.trainees
+                for c in new:
+                    taken[c.request] += c.trainees
+                ids = {c.id for c in out}
+                cohorts = [c for c in cohorts if c.id not in ids] + new
+                improved[cat] = new
             i += len(wave)
-    if stats is not None:
-        stats.update(gain=gain, improved=sorted(improved), tried=order[:i])
     return improved
 
 
@@ -160,9 +155,7 @@ def apply(
             if ledger.fits(c):
                 ledger.add(c)
                 got.append(c)
-        if sum(c.trainees * req[c.request].priority for c in got) > sum(
-            c.trainees * req[c.request].priority for c in out
-        ) + 1e-9 and _within_demand(problem, got):
+        if _value(got, req) > _value(out, req) + 1e-9:
             ids = {c.id for c in out}
             cohorts = [c for c in cohorts if c.id not in ids] + got
             changed = True
@@ -177,20 +170,15 @@ def apply(
     return Plan(tuple(sorted(concrete, key=lambda c: c.id)), plan.stats, plan.paused)
 
 
-def _within_demand(problem: Problem, cohorts: list[Cohort]) -> bool:
-    taken: dict[str, int] = defaultdict(int)
-    for c in cohorts:
-        taken[c.request] += c.trainees
-    return all(n <= problem.request(r).trainees for r, n in taken.items())
+def _value(cohorts: list[Cohort], req: dict) -> float:
+    """Priority-weighted trainees of some cohorts."""
+    return sum(c.trainees * req[c.request].priority for c in cohorts)
 
 
 def _pooled(index: ProblemIndex, c: Cohort) -> Cohort:
     """The cohort with its instructors keyed by pledge class (``"pc:<i>"``)."""
-    pc_of = index.pledge_class_of
-    usage: dict[str, int] = defaultdict(int)
-    for key, n in c.instructors.items():
-        usage[key if key.startswith(POOL) else f"{POOL}{pc_of[key]}"] += n
-    return Cohort(c.id, c.request, c.site, c.start_week, c.end_week, c.trainees, dict(usage))
+    usage = {f"{POOL}{pc}": n for pc, n in class_usage(index, c).items()}
+    return Cohort(c.id, c.request, c.site, c.start_week, c.end_week, c.trainees, usage)
 
 
 @dataclass
@@ -219,8 +207,9 @@ def _model(
             (pc, w): row[w] for pc, row in ledger.class_used.items() for w in range(H) if row[w]
         },
     )
-    f = build_merged(index, cands, fixed=fixed, site_load=ledger.load)
-    return _Model(f, merge_sites(index, cands)[1], _hint(f, out))
+    merge = merge_sites(index, cands)  # once: the model and the site assignment share it
+    f = build_merged(index, cands, fixed=fixed, site_load=ledger.load, merge=merge)
+    return _Model(f, merge[1], _hint(f, out))
 
 
 def _run(model: _Model, seconds: float) -> np.ndarray | None:
@@ -272,11 +261,7 @@ def _to_sites(
     trainees (another category solved at the same time took it) shrinks to what is left:
     the value lost shows in the comparison."""
     f, members = model.f, model.members
-    supply: dict[int, list[list[int]]] = defaultdict(list)
-    for (g, pc), col in sorted(f.z.items()):
-        amount = int(round(values[col]))
-        if amount > 0:
-            supply[g].append([pc, amount])
+    supply = instructor_supply(f, values)
     classes = index.pledge_classes
     out: list[Cohort] = []
     for k, cand in enumerate(f.candidates):
@@ -288,17 +273,8 @@ def _to_sites(
         sizes = [y // n + (1 if i < y % n else 0) for i in range(n)]
         sites = sorted(members[k], key=lambda m: (m.site.distance_km, m.site.id))
         for size in sizes:
-            usage: dict[int, int] = {}
-            need = cand.course.instructors_per_class
-            for entry in supply[cand.group]:
-                take = min(need, entry[1])
-                if take > 0:
-                    entry[1] -= take
-                    need -= take
-                    usage[entry[0]] = usage.get(entry[0], 0) + take
-                if need == 0:
-                    break
-            if need > 0:
+            usage = take_instructors(supply[cand.group], cand.course.instructors_per_class)
+            if usage is None:
                 continue
             in_ua = all(classes[pc].eligible(cand.start, cand.end, True) for pc in usage)
             for m in sites:
